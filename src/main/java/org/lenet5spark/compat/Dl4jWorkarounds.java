@@ -1,0 +1,41 @@
+package org.lenet5spark.compat;
+
+/**
+ * The one place where this project works around defects in DL4J 1.0.0-M2/M2.1 (DL4J is in
+ * maintenance; none of these is fixed upstream). Each is explained in docs/performance.md.
+ *
+ * <ol>
+ *   <li>{@code HelperUtils} reads the system property
+ *       {@value #HELPERS_DISABLE_PROPERTY} with the default {@code true}, so DL4J never creates
+ *       its oneDNN (CPU) or cuDNN (GPU) layer helpers. {@link #apply()} sets it to {@code false}
+ *       unless the user set it; the Spark session factory passes it to executors too.</li>
+ *   <li>{@code BaseMKLDNNHelper.mklDnnEnabled()} looks for {@code org.nd4j.nativeblas.Nd4jCpu$Environment},
+ *       a class nd4j-native ships under another package; the project provides a class of that
+ *       name ({@link org.nd4j.nativeblas.Nd4jCpu}) that delegates to the real one.</li>
+ * </ol>
+ *
+ * Call {@link #apply()} before any DL4J network is built in a JVM (the CLI and the Spark task
+ * code do).
+ */
+public final class Dl4jWorkarounds {
+  /** DL4J's switch for its layer helpers; "true" (DL4J's default) disables oneDNN and cuDNN. */
+  public static final String HELPERS_DISABLE_PROPERTY = "org.eclipse.deeplearning4j.helpers.disable";
+
+  /** The JVM option that executors need for the same effect. */
+  public static final String EXECUTOR_JAVA_OPTION = "-D" + HELPERS_DISABLE_PROPERTY + "=false";
+
+  private Dl4jWorkarounds() {
+  }
+
+  /** Enables DL4J's layer helpers in this JVM unless the user decided otherwise. Idempotent. */
+  public static void apply() {
+    if (System.getProperty(HELPERS_DISABLE_PROPERTY) == null) {
+      System.setProperty(HELPERS_DISABLE_PROPERTY, "false");
+    }
+  }
+
+  /** Whether DL4J will create its layer helpers in this JVM. */
+  public static boolean helpersEnabled() {
+    return !Boolean.parseBoolean(System.getProperty(HELPERS_DISABLE_PROPERTY, "true"));
+  }
+}

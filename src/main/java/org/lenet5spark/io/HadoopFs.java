@@ -1,0 +1,165 @@
+package org.lenet5spark.io;
+
+import java.io.File;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileContext;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Options;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * All storage access goes through here: resolves user-given locations (plain paths or any Hadoop
+ * file system URI such as {@code file:} or {@code hdfs:}) and writes files atomically (a hidden
+ * temporary file in the same folder, then a rename that replaces the target), so a reader never
+ * sees a half-written file.
+ */
+public final class HadoopFs {
+  private HadoopFs() {
+  }
+
+  /**
+   * Returns a Hadoop configuration for the job. Local files are written without Hadoop's
+   * {@code .crc} side files: our own manifests carry checksums, and users should see clean folders.
+   */
+  public static Configuration configure(Configuration conf) {
+    conf.setIfUnset("fs.file.impl", "org.apache.hadoop.fs.RawLocalFileSystem");
+    conf.setIfUnset("fs.AbstractFileSystem.file.impl", "org.apache.hadoop.fs.local.RawLocalFs");
+    conf.setBoolean("fs.file.impl.disable.cache", true);
+    return conf;
+  }
+
+  /** A new configuration from the classpath's Hadoop settings, configured as above. */
+  public static Configuration newConfiguration() {
+    return configure(new Configuration());
+  }
+
+  /**
+   * Turns a user-given location into a fully qualified Hadoop path: a value with a scheme is used
+   * as it is, anything else is a local path made absolute.
+   */
+  public static Path resolve(String location) {
+    if (location == null || location.isBlank()) {
+      throw new BadInputException("empty path");
+    }
+    String trimmed = location.trim();
+    URI uri;
+    try {
+      uri = URI.create(trimmed);
+    } catch (IllegalArgumentException e) {
+      uri = null;
+    }
+    if (uri != null && uri.getScheme() != null && uri.getScheme().length() > 1) {
+      return new Path(uri);
+    }
+    return new Path(new File(trimmed).getAbsoluteFile().toURI());
+  }
+
+  /** The file system that holds {@code path}. */
+  public static FileSystem fs(Path path, Configuration conf) {
+    try {
+      return path.getFileSystem(conf);
+    } catch (IOException | RuntimeException e) {
+      throw new BadInputException("cannot reach file system of " + path + ": " + oneLine(e), e);
+    }
+  }
+
+  /** Whether {@code path} exists (false when its file system cannot be asked). */
+  public static boolean exists(Path path, Configuration conf) throws IOException {
+    return fs(path, conf).exists(path);
+  }
+
+  /** Reads a whole (small) file into memory, refusing files larger than {@code maxBytes}. */
+  public static byte[] readAll(Path path, Configuration conf, long maxBytes) throws IOException {
+    FileSystem fs = fs(path, conf);
+    long len;
+    try {
+      len = fs.getFileStatus(path).getLen();
+    } catch (FileNotFoundException e) {
+      throw new BadInputException("missing file: " + path);
+    }
+    if (len > maxBytes) {
+      throw new BadInputException(path + " is " + len + " bytes, more than the " + maxBytes
+          + " allowed for this kind of file");
+    }
+    byte[] bytes = new byte[(int) len];
+    try (InputStream in = fs.open(path)) {
+      int off = 0;
+      while (off < bytes.length) {
+        int n = in.read(bytes, off, bytes.length - off);
+        if (n < 0) {
+          throw new BadInputException(path + " ended after " + off + " of " + len + " bytes");
+        }
+        off += n;
+      }
+    }
+    return bytes;
+  }
+
+  /** Reads a small UTF-8 text file. */
+  public static String readString(Path path, Configuration conf, long maxBytes)
+      throws IOException {
+    return new String(readAll(path, conf, maxBytes), StandardCharsets.UTF_8);
+  }
+
+  /** Writes a file atomically: a hidden temp file in the target folder, then a replacing rename. */
+  public static void writeAtomically(Path target, Configuration conf, StreamWriter writer)
+      throws IOException {
+    FileSystem fs = fs(target, conf);
+    Path tmp = new Path(target.getParent(),
+        "." + target.getName() + ".tmp-" + UUID.randomUUID());
+    boolean done = false;
+    try {
+      try (FSDataOutputStream out = fs.create(tmp, false)) {
+        writer.write(out);
+        out.hflush();
+      }
+      FileContext fc = FileContext.getFileContext(target.toUri(), conf);
+      fc.rename(tmp, target, Options.Rename.OVERWRITE);
+      done = true;
+    } finally {
+      if (!done) {
+        deleteQuietly(fs, tmp);
+      }
+    }
+  }
+
+  /** Writes a small UTF-8 text file atomically. */
+  public static void writeStringAtomically(Path target, Configuration conf, String text)
+      throws IOException {
+    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+    writeAtomically(target, conf, out -> out.write(bytes));
+  }
+
+  /** Deletes recursively, ignoring failures (used only to clean up after another error). */
+  public static void deleteQuietly(FileSystem fs, Path path) {
+    try {
+      fs.delete(path, true);
+    } catch (IOException | RuntimeException ignored) {
+      // best effort: the original error matters more
+    }
+  }
+
+  /** A throwable's message on one line, prefixed by its type when the message is empty. */
+  public static String oneLine(Throwable t) {
+    String msg = t.getMessage();
+    if (msg == null || msg.isBlank()) {
+      msg = t.getClass().getSimpleName();
+    }
+    int nl = msg.indexOf('\n');
+    return nl >= 0 ? msg.substring(0, nl).trim() : msg.trim();
+  }
+
+  /** Writes content to a stream. */
+  @FunctionalInterface
+  public interface StreamWriter {
+    void write(OutputStream out) throws IOException;
+  }
+}
