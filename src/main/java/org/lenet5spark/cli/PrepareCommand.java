@@ -1,0 +1,69 @@
+package org.lenet5spark.cli;
+
+import java.util.concurrent.Callable;
+import org.lenet5spark.data.DatasetPreparer;
+import org.lenet5spark.data.ShardFormat;
+import org.lenet5spark.io.HadoopFs;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** CLI of the {@code prepare} stage ({@link DatasetPreparer}); runs after {@code fetch}. */
+@Command(name = "prepare", mixinStandardHelpOptions = true,
+    description = "Convert IDX files (raw or .gz) once into float32, normalised shards "
+        + "(Parquet or binary) with a manifest per split.")
+final class PrepareCommand implements Callable<Integer> {
+  @Mixin
+  CommonOptions common;
+
+  @Option(names = "--input", required = true, paramLabel = "DIR_OR_URI",
+      description = "Folder holding the IDX files (any Hadoop URI or a local path).")
+  String input;
+
+  @Option(names = "--output", required = true, paramLabel = "URI",
+      description = "Folder to create with train/ and test/ shards.")
+  String output;
+
+  @Option(names = "--format", defaultValue = "parquet", paramLabel = "parquet|binary",
+      description = "Shard format (default: ${DEFAULT-VALUE}).")
+  String format;
+
+  @Option(names = "--shards", defaultValue = "4", paramLabel = "N",
+      description = "Number of training shards (default: ${DEFAULT-VALUE}).")
+  int shards;
+
+  @Option(names = "--train-images", defaultValue = "train-images-idx3-ubyte",
+      description = "Training images file name (default: ${DEFAULT-VALUE}[.gz]).")
+  String trainImages;
+
+  @Option(names = "--train-labels", defaultValue = "train-labels-idx1-ubyte",
+      description = "Training labels file name (default: ${DEFAULT-VALUE}[.gz]).")
+  String trainLabels;
+
+  @Option(names = "--test-images", defaultValue = "t10k-images-idx3-ubyte",
+      description = "Test images file name (default: ${DEFAULT-VALUE}[.gz]).")
+  String testImages;
+
+  @Option(names = "--test-labels", defaultValue = "t10k-labels-idx1-ubyte",
+      description = "Test labels file name (default: ${DEFAULT-VALUE}[.gz]).")
+  String testLabels;
+
+  @Option(names = "--overwrite", description = "Replace an existing output.")
+  boolean overwrite;
+
+  @Option(names = "--master", paramLabel = "M",
+      description = "Spark master (default: spark-submit's, else local[*]).")
+  String master;
+
+  @Override
+  public Integer call() throws Exception {
+    DatasetPreparer.Options o = new DatasetPreparer.Options(HadoopFs.resolve(input),
+        HadoopFs.resolve(output), ShardFormat.parse(format), shards,
+        new DatasetPreparer.SourceNames(trainImages, trainLabels, testImages, testLabels),
+        overwrite);
+    DatasetPreparer.Result r = DatasetPreparer.runWithSpark(o, master);
+    System.out.printf("prepared %s: %d train + %d test images as %s shards in %.1f s%n",
+        r.output(), r.train().count(), r.test().count(), r.train().format(), r.seconds());
+    return ExitCodes.OK;
+  }
+}

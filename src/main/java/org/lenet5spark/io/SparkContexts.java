@@ -1,0 +1,55 @@
+package org.lenet5spark.io;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.lenet5spark.compat.Dl4jWorkarounds;
+
+/**
+ * Creates the Spark context of a job the way spark-submit users expect: the master and every other
+ * setting come from spark-submit (or conf/spark-defaults) when given; {@code --master} on our CLI
+ * overrides; {@code local[*]} is the fallback. Adds what the job needs to work at all: Kryo with
+ * ND4J's registrator (unless set otherwise) and DL4J's helper switch on the executors.
+ */
+public final class SparkContexts {
+  /** ND4J's Kryo registrator (ships in the dl4j-spark jar). */
+  public static final String ND4J_REGISTRATOR = "org.nd4j.kryo.Nd4jRegistrator";
+
+  private SparkContexts() {
+  }
+
+  /** Builds the configuration (exposed for tests and {@code doctor}). */
+  public static SparkConf conf(String appName, String masterOverride) {
+    SparkConf conf = new SparkConf();
+    if (masterOverride != null && !masterOverride.isBlank()) {
+      conf.setMaster(masterOverride);
+    } else {
+      conf.setIfMissing("spark.master", "local[*]");
+    }
+    conf.setIfMissing("spark.app.name", appName);
+    conf.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
+    conf.setIfMissing("spark.kryo.registrator", ND4J_REGISTRATOR);
+    conf.setIfMissing("spark.kryoserializer.buffer.max", "512m");
+    if (conf.get("spark.master").startsWith("local[") || "local".equals(conf.get("spark.master"))) {
+      conf.setIfMissing("spark.ui.enabled", "false");
+      conf.setIfMissing("spark.driver.host", "127.0.0.1");
+      conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+    }
+    String executorOpts = conf.get("spark.executor.extraJavaOptions", "");
+    if (!executorOpts.contains(Dl4jWorkarounds.HELPERS_DISABLE_PROPERTY)) {
+      conf.set("spark.executor.extraJavaOptions",
+          (executorOpts + " " + Dl4jWorkarounds.EXECUTOR_JAVA_OPTION).trim());
+    }
+    return conf;
+  }
+
+  /** Starts (or joins) the Spark context and configures its Hadoop settings. */
+  public static JavaSparkContext start(String appName, String masterOverride) {
+    Dl4jWorkarounds.apply();
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(
+        org.apache.spark.SparkContext.getOrCreate(conf(appName, masterOverride)));
+    Configuration hadoop = sc.hadoopConfiguration();
+    HadoopFs.configure(hadoop);
+    return sc;
+  }
+}
