@@ -18,9 +18,11 @@ import picocli.CommandLine.Command;
     versionProvider = VersionProvider.class,
     description = "Trains LeNet-5 on MNIST float32 shards with DL4J Spark parameter averaging.",
     subcommands = {
+        FetchCommand.class,
         PrepareCommand.class,
         TrainCommand.class,
         EvaluateCommand.class,
+        CommandLine.HelpCommand.class
         CommandLine.HelpCommand.class
     })
 public final class Lenet5Cli implements Runnable {

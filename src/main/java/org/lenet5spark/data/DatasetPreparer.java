@@ -1,0 +1,252 @@
+package org.lenet5spark.data;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.io.Checksums;
+import org.lenet5spark.io.HadoopFs;
+import org.lenet5spark.io.SerializableHadoopConf;
+import org.lenet5spark.io.SparkContexts;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code prepare} stage, a Spark job: reads the four IDX files (raw or gzipped) from any
+ * Hadoop file system, checks them, computes the normalisation on the training images, and writes
+ * float32 shards of both splits in parallel (one Spark task per shard) with a manifest per split.
+ * Everything is written into a hidden sibling folder and published by one rename, then
+ * {@code _SUCCESS}; a failure leaves the previous output untouched. Runs after {@code fetch};
+ * {@code train} and {@code evaluate} read what it writes.
+ */
+public final class DatasetPreparer {
+  private static final Logger LOG = LoggerFactory.getLogger(DatasetPreparer.class);
+
+  /** Marker written last into a complete output folder. */
+  public static final String SUCCESS = "_SUCCESS";
+  /** Required image height and width. */
+  public static final int ROWS = 28;
+  /** Required image width. */
+  public static final int COLS = 28;
+
+  /** Names of the source IDX files, relative to the input folder (a {@code .gz} twin is found). */
+  public record SourceNames(String trainImages, String trainLabels, String testImages,
+      String testLabels) implements Serializable {
+    /** MNIST's file names. */
+    public static final SourceNames MNIST = new SourceNames("train-images-idx3-ubyte",
+        "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte");
+  }
+
+  /**
+   * Options of a run.
+   *
+   * @param input folder holding the IDX files
+   * @param output folder to create (must not exist unless {@code overwrite})
+   * @param format shard format
+   * @param shards number of shards of the training split (the test split gets as many, at most
+   *     one per 1,000 images)
+   * @param names source file names
+   * @param overwrite replace an existing output
+   */
+  public record Options(Path input, Path output, ShardFormat format, int shards,
+      SourceNames names, boolean overwrite) {
+    public Options {
+      if (shards < 1 || shards > 10_000) {
+        throw new BadInputException("--shards must be between 1 and 10000, got " + shards);
+      }
+    }
+  }
+
+  /** What a run wrote. */
+  public record Result(Path output, Manifest train, Manifest test, double seconds) {
+  }
+
+  private DatasetPreparer() {
+  }
+
+  /** Runs the stage. */
+  public static Result run(JavaSparkContext sc, Options o) throws IOException {
+    long t0 = System.nanoTime();
+    Configuration conf = sc.hadoopConfiguration();
+    FileSystem outFs = HadoopFs.fs(o.output(), conf);
+    Path output = outFs.makeQualified(o.output());
+    checkOutput(outFs, output, o.overwrite());
+
+    Path trainImagesPath = locate(o.input(), o.names().trainImages(), conf);
+    Path trainLabelsPath = locate(o.input(), o.names().trainLabels(), conf);
+    Path testImagesPath = locate(o.input(), o.names().testImages(), conf);
+    Path testLabelsPath = locate(o.input(), o.names().testLabels(), conf);
+
+    IdxReader.Images trainImages = IdxReader.readImages(trainImagesPath, conf, ROWS, COLS);
+    IdxReader.Labels trainLabels = IdxReader.readLabels(trainLabelsPath, conf);
+    IdxReader.checkPair(trainImages, trainLabels);
+    IdxReader.Images testImages = IdxReader.readImages(testImagesPath, conf, ROWS, COLS);
+    IdxReader.Labels testLabels = IdxReader.readLabels(testLabelsPath, conf);
+    IdxReader.checkPair(testImages, testLabels);
+    Normalization norm = Normalization.of(trainImages.pixels());
+    LOG.info("Read {} training and {} test images; normalisation mean={} std={}",
+        trainImages.count(), testImages.count(), norm.mean(), norm.std());
+
+    Path parent = output.getParent();
+    Path staging = new Path(parent, "." + output.getName() + ".tmp-" + UUID.randomUUID());
+    boolean published = false;
+    try {
+      try {
+        if (!outFs.mkdirs(staging)) {
+          throw new IOException("mkdirs returned false");
+        }
+      } catch (IOException e) {
+        throw new BadInputException("cannot write to " + parent + ": " + HadoopFs.oneLine(e), e);
+      }
+      SerializableHadoopConf shc = new SerializableHadoopConf(conf);
+      Manifest train = writeSplit(sc, shc, staging, "train", trainImages, trainLabels, norm,
+          List.of(source("images", trainImagesPath, conf), source("labels", trainLabelsPath, conf)),
+          o.format(), o.shards());
+      int testShards = Math.max(1, Math.min(o.shards(), testImages.count() / 1000));
+      Manifest test = writeSplit(sc, shc, staging, "test", testImages, testLabels, norm,
+          List.of(source("images", testImagesPath, conf), source("labels", testLabelsPath, conf)),
+          o.format(), testShards);
+      publish(outFs, staging, output);
+      published = true;
+      outFs.create(new Path(output, SUCCESS), true).close();
+      double secs = (System.nanoTime() - t0) / 1e9;
+      LOG.info("Prepared {} ({} shards) in {} s", output, o.format().id(), secs);
+      return new Result(output, train, test, secs);
+    } finally {
+      if (!published) {
+        HadoopFs.deleteQuietly(outFs, staging);
+      }
+    }
+  }
+
+  /** Refuses to replace an output that holds anything, unless asked to. */
+  static void checkOutput(FileSystem fs, Path output, boolean overwrite) throws IOException {
+    if (fs.exists(output)) {
+      if (!fs.getFileStatus(output).isDirectory()) {
+        throw new BadInputException("output " + output + " exists and is a file");
+      }
+      if (fs.listStatus(output).length > 0 && !overwrite) {
+        throw new BadInputException("output " + output
+            + " already exists and is not empty (pass --overwrite to replace it)");
+      }
+    }
+  }
+
+  private static void publish(FileSystem fs, Path staging, Path output) throws IOException {
+    Path old = null;
+    if (fs.exists(output)) {
+      old = new Path(output.getParent(), "." + output.getName() + ".old-" + UUID.randomUUID());
+      if (!fs.rename(output, old)) {
+        throw new IOException("could not move the previous output " + output + " aside");
+      }
+    }
+    if (!fs.rename(staging, output)) {
+      if (old != null) {
+        fs.rename(old, output);
+      }
+      throw new IOException("could not rename " + staging + " to " + output);
+    }
+    if (old != null) {
+      HadoopFs.deleteQuietly(fs, old);
+    }
+  }
+
+  /** Finds {@code name} or {@code name.gz} in the input folder (or takes an absolute URI). */
+  static Path locate(Path input, String name, Configuration conf) throws IOException {
+    Path direct = name.contains(":") || name.startsWith("/") ? HadoopFs.resolve(name)
+        : new Path(input, name);
+    if (HadoopFs.exists(direct, conf)) {
+      return direct;
+    }
+    Path gz = direct.suffix(".gz");
+    if (HadoopFs.exists(gz, conf)) {
+      return gz;
+    }
+    if (!HadoopFs.exists(input, conf)) {
+      throw new BadInputException("input folder does not exist: " + input);
+    }
+    throw new BadInputException("missing input file: " + direct + " (nor " + gz.getName() + ")");
+  }
+
+  private static Manifest.SourceFile source(String role, Path path, Configuration conf)
+      throws IOException {
+    Checksums.Sum sum = Checksums.sha256(path, conf);
+    return new Manifest.SourceFile(role, path.getName(), sum.bytes(), sum.hex());
+  }
+
+  private static Manifest writeSplit(JavaSparkContext sc, SerializableHadoopConf conf,
+      Path staging, String split, IdxReader.Images images, IdxReader.Labels labels,
+      Normalization norm, List<Manifest.SourceFile> sources, ShardFormat format, int shards)
+      throws IOException {
+    Path dir = new Path(staging, split);
+    HadoopFs.fs(dir, conf.get()).mkdirs(dir);
+    List<ShardTask> tasks = new ArrayList<>();
+    int n = images.count();
+    int shardCount = Math.min(shards, n);
+    for (int s = 0; s < shardCount; s++) {
+      int start = (int) ((long) n * s / shardCount);
+      int end = (int) ((long) n * (s + 1) / shardCount);
+      String file = String.format("part-%05d%s", s, format.extension());
+      tasks.add(new ShardTask(split, new Path(dir, file).toString(), start, end - start));
+    }
+    Broadcast<IdxReader.Images> bImages = sc.broadcast(images);
+    Broadcast<IdxReader.Labels> bLabels = sc.broadcast(labels);
+    List<Manifest.Shard> written;
+    try {
+      written = sc.parallelize(tasks, tasks.size())
+          .map(t -> t.write(bImages.value(), bLabels.value(), norm, format, conf.get()))
+          .collect();
+    } finally {
+      bImages.destroy();
+      bLabels.destroy();
+    }
+    long[] hist = new long[IdxReader.NUM_CLASSES];
+    for (Manifest.Shard s : written) {
+      for (int c = 0; c < hist.length; c++) {
+        hist[c] += s.classHistogram().get(c);
+      }
+    }
+    Manifest m = new Manifest(Manifest.FORMAT_VERSION, split, format.id(), n,
+        List.of(1, images.rows(), images.cols()), "float32", "little",
+        new Manifest.NormalizationInfo(norm.mean(), norm.std(), Normalization.FORMULA, "train"),
+        Arrays.stream(hist).boxed().toList(), sources, written);
+    m.write(dir, conf.get());
+    return m;
+  }
+
+  /** One Spark task: writes one shard and reports its size, CRC32 and class histogram. */
+  record ShardTask(String split, String file, int start, int count) implements Serializable {
+    Manifest.Shard write(IdxReader.Images images, IdxReader.Labels labels, Normalization norm,
+        ShardFormat format, Configuration conf) throws IOException {
+      Path path = new Path(file);
+      format.codec().write(path, conf,
+          new ShardCodec.ShardContent(split, images, labels, start, count, norm));
+      Checksums.Sum crc = Checksums.crc32(path, conf);
+      long[] hist = new long[IdxReader.NUM_CLASSES];
+      byte[] l = labels.labels();
+      for (int i = start; i < start + count; i++) {
+        hist[l[i] & 0xff]++;
+      }
+      return new Manifest.Shard(path.getName(), count, start, crc.bytes(), crc.hex(),
+          Arrays.stream(hist).boxed().toList());
+    }
+  }
+
+  /** Convenience for the CLI and tests: starts Spark with the given master and runs. */
+  public static Result runWithSpark(Options o, String master) throws IOException {
+    JavaSparkContext sc = SparkContexts.start("lenet5-prepare", master);
+    try {
+      return run(sc, o);
+    } finally {
+      sc.stop();
+    }
+  }
+}

@@ -1,0 +1,121 @@
+package org.lenet5spark.data;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.io.HadoopFs;
+import org.lenet5spark.io.Json;
+
+/**
+ * {@code manifest.json} of one split of prepared shards: what the shards hold (counts, shape,
+ * dtype, normalisation, class histogram), where they came from (SHA-256 of the source IDX files),
+ * and how to check them (each shard's size and CRC32). Written by {@link DatasetPreparer}; read and
+ * verified by {@link ShardCatalog} before any training or evaluation.
+ */
+public record Manifest(
+    int formatVersion,
+    String split,
+    String format,
+    long count,
+    List<Integer> shape,
+    String dtype,
+    String byteOrder,
+    NormalizationInfo normalization,
+    List<Long> classHistogram,
+    List<SourceFile> sources,
+    List<Shard> shards) implements Serializable {
+
+  /** File name of a split's manifest. */
+  public static final String FILE_NAME = "manifest.json";
+  /** Version of the manifest layout. */
+  public static final int FORMAT_VERSION = 1;
+  /** Largest manifest this reader accepts. */
+  private static final long MAX_BYTES = 16L << 20;
+
+  /** Normalisation constants and where they were computed. */
+  public record NormalizationInfo(double mean, double std, String formula, String computedOn)
+      implements Serializable {
+  }
+
+  /** A source IDX file. */
+  public record SourceFile(String role, String name, long bytes, String sha256)
+      implements Serializable {
+  }
+
+  /** One shard file of the split. */
+  public record Shard(String file, long count, long firstIndex, long bytes, String crc32,
+      List<Long> classHistogram) implements Serializable {
+  }
+
+  /** Image height. */
+  public int rows() {
+    return shape.get(1);
+  }
+
+  /** Image width. */
+  public int cols() {
+    return shape.get(2);
+  }
+
+  /** The shard format. */
+  public ShardFormat shardFormat() {
+    return ShardFormat.parse(format);
+  }
+
+  /** The normalisation as a value. */
+  public Normalization toNormalization() {
+    return new Normalization(normalization.mean(), normalization.std());
+  }
+
+  /** Reads and checks the internal consistency of {@code <splitDir>/manifest.json}. */
+  public static Manifest read(Path splitDir, Configuration conf) throws IOException {
+    Path file = new Path(splitDir, FILE_NAME);
+    if (!HadoopFs.exists(file, conf)) {
+      throw new BadInputException("missing " + FILE_NAME + " in " + splitDir
+          + " (is this the output of 'prepare'?)");
+    }
+    Manifest m = Json.parse(HadoopFs.readString(file, conf, MAX_BYTES), Manifest.class,
+        file.toString());
+    m.check(file.toString());
+    return m;
+  }
+
+  /** Writes {@code <splitDir>/manifest.json} atomically. */
+  public void write(Path splitDir, Configuration conf) throws IOException {
+    HadoopFs.writeStringAtomically(new Path(splitDir, FILE_NAME), conf, Json.pretty(this));
+  }
+
+  private void check(String source) {
+    if (formatVersion != FORMAT_VERSION) {
+      throw new BadInputException(source + ": unsupported manifest version " + formatVersion);
+    }
+    if (shards == null || shards.isEmpty() || shape == null || shape.size() != 3
+        || normalization == null || classHistogram == null || format == null) {
+      throw new BadInputException(source + ": incomplete manifest");
+    }
+    ShardFormat.parse(format);
+    if (!"float32".equals(dtype)) {
+      throw new BadInputException(source + ": unsupported dtype " + dtype);
+    }
+    long sum = 0;
+    for (Shard s : shards) {
+      if (s.file() == null || s.file().contains("/") || s.file().startsWith(".")) {
+        throw new BadInputException(source + ": invalid shard file name " + s.file());
+      }
+      sum += s.count();
+    }
+    if (sum != count) {
+      throw new BadInputException(source + ": shard counts add up to " + sum
+          + " but the manifest announces " + count);
+    }
+    long hist = classHistogram.stream().mapToLong(Long::longValue).sum();
+    if (hist != count) {
+      throw new BadInputException(source + ": class histogram adds up to " + hist
+          + " but the manifest announces " + count);
+    }
+    new Normalization(normalization.mean(), normalization.std());
+  }
+}

@@ -1,0 +1,175 @@
+package org.lenet5spark.data;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.SimpleGroupFactory;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.ParquetReader;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.example.ExampleParquetWriter;
+import org.apache.parquet.hadoop.example.GroupReadSupport;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.io.api.Binary;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.MessageTypeParser;
+import org.lenet5spark.io.BadInputException;
+
+/**
+ * The Parquet shard format (the single specification in code; see docs/DATA_FORMATS.md). One row
+ * per image:
+ *
+ * <pre>
+ * message lenet5_digit {
+ *   required int32 label;             // 0-9
+ *   required int32 index;             // position of the image in its source IDX file
+ *   required binary pixels;           // rows*cols float32, little-endian, row-major
+ *   required binary split (STRING);   // "train" or "test"
+ * }
+ * </pre>
+ *
+ * <p>{@code pixels} is one binary value rather than {@code array<float>}: a reader gets an image
+ * with one bulk copy instead of decoding 784 repeated values with repetition and definition levels,
+ * and the file is smaller; pandas/pyarrow decode it with {@code numpy.frombuffer(b, "<f4")}. The
+ * file's key-value metadata records the layout and the normalisation.
+ */
+public final class ParquetShardCodec implements ShardCodec {
+  /** The one instance (stateless). */
+  public static final ParquetShardCodec INSTANCE = new ParquetShardCodec();
+
+  /** The schema of every Parquet shard. */
+  public static final MessageType SCHEMA = MessageTypeParser.parseMessageType(
+      "message lenet5_digit {\n"
+          + "  required int32 label;\n"
+          + "  required int32 index;\n"
+          + "  required binary pixels;\n"
+          + "  required binary split (STRING);\n"
+          + "}");
+
+  /** Key-value metadata key that describes the pixel layout. */
+  public static final String META_LAYOUT = "lenet5.pixels.layout";
+
+  private ParquetShardCodec() {
+  }
+
+  @Override
+  public void write(Path file, Configuration conf, ShardContent c) throws IOException {
+    int rows = c.images().rows();
+    int cols = c.images().cols();
+    int pixelsPerImage = rows * cols;
+    float[] lut = c.normalization().lookupTable();
+    SimpleGroupFactory groups = new SimpleGroupFactory(SCHEMA);
+    Map<String, String> meta = Map.of(
+        META_LAYOUT, "float32 little-endian, row-major, shape 1x" + rows + "x" + cols,
+        "lenet5.normalization.mean", Double.toString(c.normalization().mean()),
+        "lenet5.normalization.std", Double.toString(c.normalization().std()),
+        "lenet5.normalization.formula", Normalization.FORMULA);
+    byte[] pixels = c.images().pixels();
+    byte[] labels = c.labels().labels();
+    Binary split = Binary.fromString(c.split());
+    try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(file)
+        .withConf(conf)
+        .withType(SCHEMA)
+        .withExtraMetaData(meta)
+        .withCompressionCodec(CompressionCodecName.SNAPPY)
+        .withDictionaryEncoding(false)
+        .build()) {
+      for (int i = c.start(); i < c.start() + c.count(); i++) {
+        ByteBuffer bb = ByteBuffer.allocate(pixelsPerImage * 4).order(ByteOrder.LITTLE_ENDIAN);
+        int base = i * pixelsPerImage;
+        for (int p = 0; p < pixelsPerImage; p++) {
+          bb.putFloat(lut[pixels[base + p] & 0xff]);
+        }
+        Group g = groups.newGroup()
+            .append("label", labels[i] & 0xff)
+            .append("index", i)
+            .append("pixels", Binary.fromConstantByteArray(bb.array()))
+            .append("split", split);
+        writer.write(g);
+      }
+    }
+  }
+
+  @Override
+  public ShardRecordReader open(Path file, Configuration conf, int rows, int cols)
+      throws IOException {
+    long count;
+    try (ParquetFileReader footer = ParquetFileReader.open(HadoopInputFile.fromPath(file, conf))) {
+      MessageType schema = footer.getFileMetaData().getSchema();
+      if (!schema.equals(SCHEMA)) {
+        throw new BadInputException(file + ": Parquet schema differs from the shard schema: "
+            + schema.toString().replace('\n', ' '));
+      }
+      count = footer.getRecordCount();
+    } catch (FileNotFoundException e) {
+      throw new BadInputException("missing shard: " + file);
+    } catch (RuntimeException e) {
+      if (e instanceof BadInputException) {
+        throw e;
+      }
+      throw new BadInputException(file + ": not a readable Parquet file: " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new BadInputException(file + ": not a readable Parquet file: " + e.getMessage(), e);
+    }
+    ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(), file)
+        .withConf(conf).build();
+    return new Reader(file, reader, count, rows * cols);
+  }
+
+  /** Reads rows and copies each image's bytes straight into the caller's float array. */
+  private static final class Reader implements ShardRecordReader {
+    private final Path file;
+    private final ParquetReader<Group> reader;
+    private final long count;
+    private final int pixels;
+
+    Reader(Path file, ParquetReader<Group> reader, long count, int pixels) {
+      this.file = file;
+      this.reader = reader;
+      this.count = count;
+      this.pixels = pixels;
+    }
+
+    @Override
+    public long count() {
+      return count;
+    }
+
+    @Override
+    public int read(float[] features, int[] labels, int[] indices, int max) throws IOException {
+      int n = 0;
+      while (n < max) {
+        Group g;
+        try {
+          g = reader.read();
+        } catch (IOException | RuntimeException e) {
+          throw new BadInputException(file + ": corrupt Parquet shard: " + e.getMessage(), e);
+        }
+        if (g == null) {
+          break;
+        }
+        labels[n] = g.getInteger("label", 0);
+        indices[n] = g.getInteger("index", 0);
+        ByteBuffer bb = g.getBinary("pixels", 0).toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        if (bb.remaining() != pixels * 4) {
+          throw new BadInputException(file + ": row with " + bb.remaining()
+              + " pixel bytes, expected " + pixels * 4);
+        }
+        bb.asFloatBuffer().get(features, n * pixels, pixels);
+        n++;
+      }
+      return n;
+    }
+
+    @Override
+    public void close() throws IOException {
+      reader.close();
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package org.lenet5spark.data;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.io.Checksums;
+import org.lenet5spark.io.HadoopFs;
+import org.lenet5spark.io.SerializableHadoopConf;
+
+/**
+ * One split of prepared data, opened for reading: its manifest and the fully qualified path of
+ * every shard. {@link #open} refuses output that {@code prepare} did not finish ({@code _SUCCESS}
+ * missing), a missing shard or a shard of the wrong size; {@link #verifyChecksums} also reads
+ * every shard (in parallel on Spark) and compares its CRC32 with the manifest, so altered data is
+ * refused before any training starts.
+ */
+public record ShardCatalog(Path dataRoot, String split, Manifest manifest, List<Path> shards)
+    implements Serializable {
+
+  /** Opens {@code <dataRoot>/<split>} and checks what can be checked without reading data. */
+  public static ShardCatalog open(Path dataRoot, String split, Configuration conf)
+      throws IOException {
+    if (!HadoopFs.exists(dataRoot, conf)) {
+      throw new BadInputException("data folder does not exist: " + dataRoot);
+    }
+    if (!HadoopFs.exists(new Path(dataRoot, DatasetPreparer.SUCCESS), conf)) {
+      throw new BadInputException("no " + DatasetPreparer.SUCCESS + " in " + dataRoot
+          + ": not the output of a completed 'prepare'");
+    }
+    Path dir = new Path(dataRoot, split);
+    Manifest m = Manifest.read(dir, conf);
+    if (!split.equals(m.split())) {
+      throw new BadInputException(dir + ": manifest describes split '" + m.split() + "'");
+    }
+    List<Path> paths = new ArrayList<>();
+    for (Manifest.Shard s : m.shards()) {
+      Path p = new Path(dir, s.file());
+      FileStatus st;
+      try {
+        st = HadoopFs.fs(p, conf).getFileStatus(p);
+      } catch (FileNotFoundException e) {
+        throw new BadInputException("missing shard " + p + " (listed in the manifest)");
+      }
+      if (st.getLen() != s.bytes()) {
+        throw new BadInputException("shard " + p + " has " + st.getLen()
+            + " bytes, the manifest says " + s.bytes());
+      }
+      paths.add(st.getPath());
+    }
+    return new ShardCatalog(dataRoot, split, m, List.copyOf(paths));
+  }
+
+  /** Reads every shard on the cluster and compares its CRC32 with the manifest. */
+  public void verifyChecksums(JavaSparkContext sc) {
+    SerializableHadoopConf conf = new SerializableHadoopConf(sc.hadoopConfiguration());
+    List<String[]> work = new ArrayList<>();
+    for (int i = 0; i < shards.size(); i++) {
+      work.add(new String[] {shards.get(i).toString(), manifest.shards().get(i).crc32()});
+    }
+    List<String> bad = sc.parallelize(work, Math.max(1, work.size()))
+        .map(w -> {
+          Checksums.Sum sum = Checksums.crc32(new Path(w[0]), conf.get());
+          return sum.hex().equals(w[1]) ? "" : w[0] + " (crc32 " + sum.hex() + ", manifest "
+              + w[1] + ")";
+        })
+        .filter(s -> !s.isEmpty())
+        .collect();
+    if (!bad.isEmpty()) {
+      throw new BadInputException("corrupt shard: checksum differs from the manifest: "
+          + bad.get(0) + (bad.size() > 1 ? " and " + (bad.size() - 1) + " more" : ""));
+    }
+  }
+
+  /** Same check without Spark (for the local engine and for evaluation). */
+  public void verifyChecksums(Configuration conf) throws IOException {
+    for (int i = 0; i < shards.size(); i++) {
+      Checksums.Sum sum = Checksums.crc32(shards.get(i), conf);
+      String expected = manifest.shards().get(i).crc32();
+      if (!sum.hex().equals(expected)) {
+        throw new BadInputException("corrupt shard: checksum differs from the manifest: "
+            + shards.get(i) + " (crc32 " + sum.hex() + ", manifest " + expected + ")");
+      }
+    }
+  }
+
+  /** Number of examples in the split. */
+  public long count() {
+    return manifest.count();
+  }
+}

@@ -1,0 +1,136 @@
+package org.lenet5spark.data;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.lenet5spark.compat.Dl4jWorkarounds;
+import org.lenet5spark.io.SerializableHadoopConf;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Turns the shards of a split into an {@code RDD<DataSet>} of minibatches for DL4J: one partition
+ * per shard, each read sequentially into reused arrays and cut into minibatches of
+ * {@code batchSize} examples (features {@code [b, 1, rows, cols]}, one-hot labels {@code [b, 10]}).
+ * Also serves the single-process engine and evaluation through {@link #iterator}.
+ */
+public final class ShardMinibatches {
+  private ShardMinibatches() {
+  }
+
+  /** The training RDD: one partition per shard, minibatches of {@code batchSize}. */
+  public static JavaRDD<DataSet> rdd(JavaSparkContext sc, ShardCatalog catalog, int batchSize) {
+    List<String> paths = new ArrayList<>();
+    for (Path p : catalog.shards()) {
+      paths.add(p.toString());
+    }
+    Manifest m = catalog.manifest();
+    SerializableHadoopConf conf = new SerializableHadoopConf(sc.hadoopConfiguration());
+    ShardFormat format = m.shardFormat();
+    int rows = m.rows();
+    int cols = m.cols();
+    FlatMapFunction<Iterator<String>, DataSet> toBatches = it -> {
+      Dl4jWorkarounds.apply();
+      List<String> mine = new ArrayList<>();
+      it.forEachRemaining(mine::add);
+      return iterator(mine, format, conf.get(), rows, cols, batchSize);
+    };
+    return sc.parallelize(paths, paths.size()).mapPartitions(toBatches);
+  }
+
+  /** Lazily reads the given shards, in order, as minibatches. */
+  public static Iterator<DataSet> iterator(List<String> shardPaths, ShardFormat format,
+      Configuration conf, int rows, int cols, int batchSize) {
+    return new BatchIterator(shardPaths, format, conf, rows, cols, batchSize);
+  }
+
+  /** Builds one DataSet from the first {@code n} examples of flat arrays. */
+  public static DataSet toDataSet(float[] features, int[] labels, int offset, int n, int rows,
+      int cols) {
+    int size = rows * cols;
+    float[] f = new float[n * size];
+    System.arraycopy(features, offset * size, f, 0, n * size);
+    INDArray x = Nd4j.create(f, new long[] {n, 1, rows, cols}, 'c');
+    float[] oneHot = new float[n * IdxReader.NUM_CLASSES];
+    for (int i = 0; i < n; i++) {
+      oneHot[i * IdxReader.NUM_CLASSES + labels[offset + i]] = 1f;
+    }
+    INDArray y = Nd4j.create(oneHot, new long[] {n, IdxReader.NUM_CLASSES}, 'c');
+    return new DataSet(x, y);
+  }
+
+  private static final class BatchIterator implements Iterator<DataSet> {
+    private final Iterator<String> paths;
+    private final ShardFormat format;
+    private final Configuration conf;
+    private final int rows;
+    private final int cols;
+    private final int batchSize;
+    private final float[] features;
+    private final int[] labels;
+    private final int[] indices;
+    private ShardRecordReader reader;
+    private DataSet next;
+
+    BatchIterator(List<String> shardPaths, ShardFormat format, Configuration conf, int rows,
+        int cols, int batchSize) {
+      this.paths = shardPaths.iterator();
+      this.format = format;
+      this.conf = conf;
+      this.rows = rows;
+      this.cols = cols;
+      this.batchSize = batchSize;
+      this.features = new float[batchSize * rows * cols];
+      this.labels = new int[batchSize];
+      this.indices = new int[batchSize];
+    }
+
+    @Override
+    public boolean hasNext() {
+      if (next == null) {
+        next = advance();
+      }
+      return next != null;
+    }
+
+    @Override
+    public DataSet next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      DataSet d = next;
+      next = null;
+      return d;
+    }
+
+    private DataSet advance() {
+      try {
+        while (true) {
+          if (reader == null) {
+            if (!paths.hasNext()) {
+              return null;
+            }
+            reader = format.codec().open(new Path(paths.next()), conf, rows, cols);
+          }
+          int n = reader.read(features, labels, indices, batchSize);
+          if (n > 0) {
+            return toDataSet(features, labels, 0, n, rows, cols);
+          }
+          reader.close();
+          reader = null;
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+}
