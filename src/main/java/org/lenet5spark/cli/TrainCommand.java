@@ -16,6 +16,9 @@ import picocli.CommandLine.Option;
     description = "Train LeNet-5 with DL4J Spark parameter averaging; evaluate after every "
         + "epoch; write model.zip, metrics and run.json.")
 final class TrainCommand implements Callable<Integer> {
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
   @Mixin
   CommonOptions common;
 
@@ -81,7 +84,7 @@ final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    TrainOptions o = options();
+    TrainOptions o = Usage.check(spec, this::options);
     JavaSparkContext sc = SparkContexts.start("lenet5-train", master);
     try {
       SparkTrainer.Result r = SparkTrainer.run(sc, o);

@@ -12,6 +12,8 @@ package org.lenet5spark.compat;
  *   <li>{@code BaseMKLDNNHelper.mklDnnEnabled()} looks for {@code org.nd4j.nativeblas.Nd4jCpu$Environment},
  *       a class nd4j-native ships under another package; the project provides a class of that
  *       name ({@link org.nd4j.nativeblas.Nd4jCpu}) that delegates to the real one.</li>
+ *   <li>{@code ModelSerializer.writeModel(..., normalizer)} fails with Spark 3.5's commons-io;
+ *       {@link ModelZipWriter} writes the same zip another way.</li>
  * </ol>
  *
  * Call {@link #apply()} before any DL4J network is built in a JVM (the CLI and the Spark task

@@ -2,6 +2,7 @@ package org.lenet5spark.io;
 
 import java.io.File;
 import java.io.FileNotFoundException;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -12,6 +13,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 
@@ -25,14 +27,8 @@ public final class HadoopFs {
   private HadoopFs() {
   }
 
-  /**
-   * Returns a Hadoop configuration for the job. Local files are written without Hadoop's
-   * {@code .crc} side files: our own manifests carry checksums, and users should see clean folders.
-   */
+  /** Returns the Hadoop configuration for the job (a hook for settings every stage needs). */
   public static Configuration configure(Configuration conf) {
-    conf.setIfUnset("fs.file.impl", "org.apache.hadoop.fs.RawLocalFileSystem");
-    conf.setIfUnset("fs.AbstractFileSystem.file.impl", "org.apache.hadoop.fs.local.RawLocalFs");
-    conf.setBoolean("fs.file.impl.disable.cache", true);
     return conf;
   }
 
@@ -62,10 +58,15 @@ public final class HadoopFs {
     return new Path(new File(trimmed).getAbsoluteFile().toURI());
   }
 
-  /** The file system that holds {@code path}. */
+  /**
+   * The file system that holds {@code path}. For local files this is the raw local file system:
+   * our own manifests carry checksums, and users should see clean folders without Hadoop's
+   * {@code .crc} side files.
+   */
   public static FileSystem fs(Path path, Configuration conf) {
     try {
-      return path.getFileSystem(conf);
+      FileSystem fs = path.getFileSystem(conf);
+      return fs instanceof LocalFileSystem local ? local.getRawFileSystem() : fs;
     } catch (IOException | RuntimeException e) {
       throw new BadInputException("cannot reach file system of " + path + ": " + oneLine(e), e);
     }
@@ -118,8 +119,18 @@ public final class HadoopFs {
     boolean done = false;
     try {
       try (FSDataOutputStream out = fs.create(tmp, false)) {
-        writer.write(out);
-        out.hflush();
+        // Writers such as DL4J's ModelSerializer close the stream they get; keep ours open.
+        writer.write(new FilterOutputStream(out) {
+          @Override
+          public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+          }
+
+          @Override
+          public void close() throws IOException {
+            out.flush();
+          }
+        });
       }
       FileContext fc = FileContext.getFileContext(target.toUri(), conf);
       fc.rename(tmp, target, Options.Rename.OVERWRITE);

@@ -6,6 +6,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
+import org.lenet5spark.compat.ModelZipWriter;
 import org.lenet5spark.data.Normalization;
 import org.nd4j.linalg.dataset.api.preprocessor.DataNormalization;
 import org.nd4j.linalg.dataset.api.preprocessor.NormalizerStandardize;
@@ -41,7 +42,7 @@ public final class ModelStore {
       Configuration conf) throws IOException {
     NormalizerStandardize normalizer = rawPixelNormalizer(normalization);
     HadoopFs.writeAtomically(target, conf,
-        out -> ModelSerializer.writeModel(net, out, true, normalizer));
+        out -> ModelZipWriter.write(net, true, normalizer, out));
   }
 
   /** Loads a model saved by {@link #save}; a corrupt or foreign file is bad input. */

@@ -9,11 +9,14 @@ import org.lenet5spark.compat.Dl4jWorkarounds;
  * Creates the Spark context of a job the way spark-submit users expect: the master and every other
  * setting come from spark-submit (or conf/spark-defaults) when given; {@code --master} on our CLI
  * overrides; {@code local[*]} is the fallback. Adds what the job needs to work at all: Kryo with
- * ND4J's registrator (unless set otherwise) and DL4J's helper switch on the executors.
+ * the job's registrator (ND4J's plus records; added to any registrators already configured) and
+ * DL4J's helper switch on the executors.
  */
 public final class SparkContexts {
   /** ND4J's Kryo registrator (ships in the dl4j-spark jar). */
   public static final String ND4J_REGISTRATOR = "org.nd4j.kryo.Nd4jRegistrator";
+  /** The job's registrator: ND4J's plus support for Java records. */
+  public static final String JOB_REGISTRATOR = Lenet5KryoRegistrator.class.getName();
 
   private SparkContexts() {
   }
@@ -28,7 +31,12 @@ public final class SparkContexts {
     }
     conf.setIfMissing("spark.app.name", appName);
     conf.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
-    conf.setIfMissing("spark.kryo.registrator", ND4J_REGISTRATOR);
+    String registrators = conf.get("spark.kryo.registrator", "").trim();
+    if (registrators.isEmpty() || registrators.equals(ND4J_REGISTRATOR)) {
+      conf.set("spark.kryo.registrator", JOB_REGISTRATOR);
+    } else if (!registrators.contains(JOB_REGISTRATOR)) {
+      conf.set("spark.kryo.registrator", registrators + "," + JOB_REGISTRATOR);
+    }
     conf.setIfMissing("spark.kryoserializer.buffer.max", "512m");
     if (conf.get("spark.master").startsWith("local[") || "local".equals(conf.get("spark.master"))) {
       conf.setIfMissing("spark.ui.enabled", "false");

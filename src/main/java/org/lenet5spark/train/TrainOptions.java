@@ -47,9 +47,9 @@ public record TrainOptions(Path data, Path output, int epochs, int workers, int 
   /** Default updater. */
   public static final String DEFAULT_UPDATER = "adam";
   /** Default learning rate. */
-  public static final double DEFAULT_LEARNING_RATE = 1e-3;
+  public static final double DEFAULT_LEARNING_RATE = 2e-3;
   /** Default per-epoch learning-rate decay. */
-  public static final double DEFAULT_LR_DECAY = 0.85;
+  public static final double DEFAULT_LR_DECAY = 0.8;
   /** Default L2. */
   public static final double DEFAULT_L2 = 0;
 

@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lenet5spark.data.MnistFiles;
 import org.lenet5spark.data.MnistFiles.ExpectedFile;
+import org.lenet5spark.testing.CliRun;
 
 /**
  * Runs the {@code fetch} subcommand through {@link Lenet5Cli#execute} and checks its exit codes and
@@ -86,7 +85,7 @@ final class FetchCommandTest {
       port = s.getLocalPort();
     }
     Path target = tmp.resolve("mnist");
-    assertEquals(ExitCodes.FAILURE, run("fetch", "--to", target.toString(), "--timeout", "5",
+    assertEquals(ExitCodes.FAILURE, run("fetch", "--to", target.toString(), "--timeout", "5", "--no-npm-fallback",
         "--mirror", "http://127.0.0.1:" + port + "/mnist/"));
     String first = err.lines().findFirst().orElse("");
     assertTrue(first.startsWith("error: cannot fetch " + MnistFiles.MNIST.get(0).name()), err);
@@ -95,19 +94,9 @@ final class FetchCommandTest {
   }
 
   private int run(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream outBytes = new ByteArrayOutputStream();
-    ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(outBytes, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(errBytes, true, StandardCharsets.UTF_8));
-      return Lenet5Cli.execute(args);
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-      out = outBytes.toString(StandardCharsets.UTF_8);
-      err = errBytes.toString(StandardCharsets.UTF_8);
-    }
+    CliRun r = CliRun.of(args);
+    out = r.out();
+    err = r.err();
+    return r.code();
   }
 }

@@ -1,0 +1,27 @@
+package org.lenet5spark.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+
+/** Pins LeNet-5's architecture: parameter count, layer names and output shape. */
+class LeNet5Test {
+  @ParameterizedTest
+  @EnumSource(LeNet5.Variant.class)
+  void parameterCountNamesAndOutputShape(LeNet5.Variant variant) {
+    MultiLayerNetwork net = LeNet5.build(variant, 1, new Adam(1e-3), 0);
+    assertEquals(61_706, net.numParams());
+    for (int i = 0; i < LeNet5.LAYER_NAMES.length; i++) {
+      assertEquals(LeNet5.LAYER_NAMES[i], net.getLayer(i).conf().getLayer().getLayerName());
+    }
+    INDArray out = net.output(Nd4j.rand(new long[] {3, 1, 28, 28}));
+    assertArrayEquals(new long[] {3, 10}, out.shape());
+    assertEquals(3.0, out.sumNumber().doubleValue(), 1e-4, "softmax rows sum to 1");
+  }
+}
