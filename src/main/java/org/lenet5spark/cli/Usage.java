@@ -18,8 +18,10 @@ final class Usage {
     try {
       return options.get();
     } catch (BadInputException e) {
-      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e, null,
-          null);
+      CommandLine.ParameterException usage =
+          new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+      usage.initCause(e);
+      throw usage;
     }
   }
 }

@@ -55,7 +55,8 @@ public final class HadoopFs {
     if (uri != null && uri.getScheme() != null && uri.getScheme().length() > 1) {
       return new Path(uri);
     }
-    return new Path(new File(trimmed).getAbsoluteFile().toURI());
+    // not File.toURI(): it appends a slash to existing folders, and Path.getName() would be empty
+    return new Path("file", null, new File(trimmed).getAbsoluteFile().toPath().normalize().toString());
   }
 
   /**

@@ -181,7 +181,7 @@ class PrepareRoundTripTest {
     java.nio.file.Path m = tmp.resolve("broken/test/manifest.json");
     Files.writeString(m, Files.readString(m).replace("\"count\" : 120", "\"count\" : 121"));
     assertTrue(assertThrows(BadInputException.class,
-        () -> ShardCatalog.open(r.output(), "test", conf)).getMessage().contains("add up"));
+        () -> ShardCatalog.open(r.output(), "test", conf)).getMessage().contains("up to"));
   }
 
   @Test
