@@ -1,20 +1,21 @@
 package org.lenet5spark.cli;
 
 import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.SparkContexts;
 import org.lenet5spark.model.LeNet5;
-import org.lenet5spark.train.SparkTrainer;
 import org.lenet5spark.train.TrainOptions;
+import org.lenet5spark.train.TrainingRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** CLI of the {@code train} stage ({@link SparkTrainer}); runs after {@code prepare}. */
+/** CLI of the {@code train} stage ({@link TrainingRun}); runs after {@code prepare}. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-    description = "Train LeNet-5 with DL4J Spark parameter averaging; evaluate after every "
-        + "epoch; write model.zip, metrics and run.json.")
+    description = "Train LeNet-5 with DL4J Spark parameter averaging (or --engine local); "
+        + "evaluate after every epoch; checkpoint; write model.zip, metrics and run.json.")
 final class TrainCommand implements Callable<Integer> {
   @picocli.CommandLine.Spec
   picocli.CommandLine.Model.CommandSpec spec;
@@ -27,11 +28,17 @@ final class TrainCommand implements Callable<Integer> {
   String data;
 
   @Option(names = "--output", required = true, paramLabel = "URI",
-      description = "Run folder to create.")
+      description = "Run folder to create (or to resume).")
   String output;
 
+  @Option(names = "--engine", defaultValue = TrainOptions.DEFAULT_ENGINE,
+      paramLabel = "spark|local",
+      description = "spark: DL4J parameter averaging; local: plain DL4J in this process, the "
+          + "baseline (default: ${DEFAULT-VALUE}).")
+  String engine;
+
   @Option(names = "--epochs", defaultValue = "" + TrainOptions.DEFAULT_EPOCHS,
-      description = "Epochs (default: ${DEFAULT-VALUE}).")
+      description = "Total epochs of the run (default: ${DEFAULT-VALUE}).")
   int epochs;
 
   @Option(names = "--workers", defaultValue = "" + TrainOptions.DEFAULT_WORKERS,
@@ -51,6 +58,20 @@ final class TrainCommand implements Callable<Integer> {
       description = "Minibatches prefetched per worker (default: ${DEFAULT-VALUE}).")
   int prefetch;
 
+  @Option(names = "--training-approach", defaultValue = TrainOptions.DEFAULT_APPROACH,
+      paramLabel = "export|direct",
+      description = "DL4J's RDD training approach (default: ${DEFAULT-VALUE}).")
+  String approach;
+
+  @Option(names = "--storage-level", defaultValue = TrainOptions.DEFAULT_STORAGE_LEVEL,
+      description = "Spark storage level of the training RDD (default: ${DEFAULT-VALUE}).")
+  String storageLevel;
+
+  @Option(names = "--export-dir", paramLabel = "URI",
+      description = "Folder for DL4J's exported minibatches, on the output's file system "
+          + "(default: <output>/_scratch, removed at the end).")
+  String exportDir;
+
   @Option(names = "--seed", defaultValue = "" + TrainOptions.DEFAULT_SEED,
       description = "Random seed (default: ${DEFAULT-VALUE}).")
   long seed;
@@ -68,15 +89,28 @@ final class TrainCommand implements Callable<Integer> {
   double learningRate;
 
   @Option(names = "--lr-decay", defaultValue = "" + TrainOptions.DEFAULT_LR_DECAY,
-      description = "Learning-rate factor per epoch (default: ${DEFAULT-VALUE}).")
+      description = "Learning-rate factor per epoch, exponential schedule; 1 keeps it "
+          + "constant (default: ${DEFAULT-VALUE}).")
   double lrDecay;
 
   @Option(names = "--l2", defaultValue = "" + TrainOptions.DEFAULT_L2,
       description = "L2 regularisation (default: ${DEFAULT-VALUE}).")
   double l2;
 
+  @Option(names = "--augment",
+      description = "Random affine distortions of the training images, on the workers.")
+  boolean augment;
+
+  @Option(names = "--resume",
+      description = "Continue from the latest complete checkpoint; a complete run is a no-op.")
+  boolean resume;
+
   @Option(names = "--overwrite", description = "Replace an existing run folder.")
   boolean overwrite;
+
+  @Option(names = "--keep-checkpoints", defaultValue = "" + TrainOptions.DEFAULT_KEEP_CHECKPOINTS,
+      description = "Most recent checkpoints kept (default: ${DEFAULT-VALUE}).")
+  int keepCheckpoints;
 
   @Option(names = "--master", paramLabel = "M",
       description = "Spark master (default: spark-submit's, else local[*]).")
@@ -85,20 +119,30 @@ final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     TrainOptions o = Usage.check(spec, this::options);
-    JavaSparkContext sc = SparkContexts.start("lenet5-train", master);
-    try {
-      SparkTrainer.Result r = SparkTrainer.run(sc, o);
+    TrainingRun.Result r;
+    if (o.engine().equals("local")) {
+      Configuration conf = HadoopFs.newConfiguration();
+      r = TrainingRun.run(null, conf, o);
+    } else {
+      JavaSparkContext sc = SparkContexts.start("lenet5-train", master);
+      try {
+        r = TrainingRun.run(sc, sc.hadoopConfiguration(), o);
+      } finally {
+        sc.stop();
+      }
+    }
+    if (!r.alreadyComplete()) {
       System.out.printf("trained %d epochs: test accuracy %.4f; results in %s%n",
           r.epochs().size(), r.finalAccuracy(), r.files().root());
-    } finally {
-      sc.stop();
     }
     return ExitCodes.OK;
   }
 
   TrainOptions options() {
-    return new TrainOptions(HadoopFs.resolve(data), HadoopFs.resolve(output), epochs, workers,
-        batchSize, averagingFrequency, prefetch, seed, LeNet5.Variant.parse(variant), updater,
-        learningRate, lrDecay, l2, overwrite);
+    return new TrainOptions(HadoopFs.resolve(data), HadoopFs.resolve(output), engine, epochs,
+        workers, batchSize, averagingFrequency, prefetch, approach, storageLevel,
+        exportDir == null ? null : HadoopFs.resolve(exportDir), seed,
+        LeNet5.Variant.parse(variant), updater, learningRate, lrDecay, l2, augment, resume,
+        overwrite, keepCheckpoints);
   }
 }

@@ -20,23 +20,9 @@ public final class RunInfo {
   }
 
   /** The configuration and environment part of {@code run.json}. */
-  public static Map<String, Object> describe(TrainOptions o, String engine, ShardCatalog train,
+  public static Map<String, Object> describe(TrainOptions o, ShardCatalog train,
       ShardCatalog test, JavaSparkContext sc) {
-    Map<String, Object> cfg = new LinkedHashMap<>();
-    cfg.put("engine", engine);
-    cfg.put("data", o.data().toString());
-    cfg.put("output", o.output().toString());
-    cfg.put("epochs", o.epochs());
-    cfg.put("workers", o.workers());
-    cfg.put("batch_size_per_worker", o.batchSize());
-    cfg.put("averaging_frequency", o.averagingFrequency());
-    cfg.put("worker_prefetch", o.prefetch());
-    cfg.put("seed", o.seed());
-    cfg.put("variant", o.variant().name().toLowerCase(java.util.Locale.ROOT));
-    cfg.put("updater", o.updater());
-    cfg.put("learning_rate", o.learningRate());
-    cfg.put("lr_decay_per_epoch", o.lrDecay());
-    cfg.put("l2", o.l2());
+    Map<String, Object> cfg = o.describe();
 
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("format", train.manifest().format());

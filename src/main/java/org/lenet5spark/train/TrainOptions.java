@@ -1,7 +1,10 @@
 package org.lenet5spark.train;
 
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.storage.StorageLevel;
 import org.lenet5spark.io.BadInputException;
 import org.lenet5spark.model.LeNet5;
 import org.nd4j.linalg.learning.config.Adam;
@@ -15,23 +18,36 @@ import org.nd4j.linalg.learning.config.Sgd;
  *
  * @param data prepared data folder (output of {@code prepare})
  * @param output run folder to create
- * @param epochs number of epochs
+ * @param engine "spark" (parameter averaging) or "local" (plain DL4J in one process)
+ * @param epochs total number of epochs of the run (a resumed run trains only the missing ones)
  * @param workers parameter-averaging workers (Spark task slots used for training)
  * @param batchSize minibatch size per worker
  * @param averagingFrequency minibatches each worker fits between two averagings
  * @param prefetch minibatches each worker prefetches asynchronously (0: none)
- * @param seed seed of weight initialisation and data splitting
+ * @param approach DL4J's RDD training approach: "export" (minibatches saved once to the export
+ *     folder and reused every epoch) or "direct" (the RDD is split and repartitioned every epoch)
+ * @param storageLevel Spark storage level of the training RDD (for example MEMORY_ONLY_SER)
+ * @param exportDir folder for exported minibatches, on the same file system as the output
+ *     (null: {@code <output>/_scratch})
+ * @param seed seed of weight initialisation, data splitting and shuffling
  * @param variant LeNet-5 variant
  * @param updater "adam", "nesterov" or "sgd"
  * @param learningRate initial learning rate
  * @param lrDecay factor applied to the learning rate after every epoch (1: constant)
  * @param l2 L2 regularisation coefficient (0: none)
+ * @param augment random affine distortions of the training images, on the workers
+ * @param resume continue from the latest complete checkpoint (a complete run is a no-op)
  * @param overwrite replace an existing run folder
+ * @param keepCheckpoints number of most recent checkpoints kept
  */
-public record TrainOptions(Path data, Path output, int epochs, int workers, int batchSize,
-    int averagingFrequency, int prefetch, long seed, LeNet5.Variant variant, String updater,
-    double learningRate, double lrDecay, double l2, boolean overwrite) {
+public record TrainOptions(Path data, Path output, String engine, int epochs, int workers,
+    int batchSize, int averagingFrequency, int prefetch, String approach, String storageLevel,
+    Path exportDir, long seed, LeNet5.Variant variant, String updater, double learningRate,
+    double lrDecay, double l2, boolean augment, boolean resume, boolean overwrite,
+    int keepCheckpoints) {
 
+  /** Default engine. */
+  public static final String DEFAULT_ENGINE = "spark";
   /** Default number of epochs. */
   public static final int DEFAULT_EPOCHS = 15;
   /** Default number of workers. */
@@ -42,6 +58,10 @@ public record TrainOptions(Path data, Path output, int epochs, int workers, int 
   public static final int DEFAULT_AVERAGING_FREQUENCY = 5;
   /** Default prefetch. */
   public static final int DEFAULT_PREFETCH = 2;
+  /** Default RDD training approach. */
+  public static final String DEFAULT_APPROACH = "export";
+  /** Default storage level of the training RDD (DL4J's default). */
+  public static final String DEFAULT_STORAGE_LEVEL = "MEMORY_ONLY_SER";
   /** Default seed. */
   public static final long DEFAULT_SEED = 12345;
   /** Default updater. */
@@ -52,19 +72,47 @@ public record TrainOptions(Path data, Path output, int epochs, int workers, int 
   public static final double DEFAULT_LR_DECAY = 0.8;
   /** Default L2. */
   public static final double DEFAULT_L2 = 0;
+  /** Default number of checkpoints kept. */
+  public static final int DEFAULT_KEEP_CHECKPOINTS = 3;
 
   public TrainOptions {
+    engine = engine.toLowerCase(Locale.ROOT);
+    require(engine.equals("spark") || engine.equals("local"), "--engine must be spark or local");
     require(epochs >= 1 && epochs <= 100_000, "--epochs must be at least 1");
     require(workers >= 1 && workers <= 100_000, "--workers must be at least 1");
     require(batchSize >= 1 && batchSize <= 1_000_000, "--batch-size must be at least 1");
     require(averagingFrequency >= 1, "--averaging-frequency must be at least 1");
     require(prefetch >= 0, "--prefetch must be 0 or more");
+    approach = approach.toLowerCase(Locale.ROOT);
+    require(approach.equals("export") || approach.equals("direct"),
+        "--training-approach must be export or direct");
+    storageLevel = storageLevel.toUpperCase(Locale.ROOT);
+    try {
+      StorageLevel.fromString(storageLevel);
+    } catch (IllegalArgumentException e) {
+      throw new BadInputException("--storage-level: unknown Spark storage level " + storageLevel);
+    }
     require(learningRate > 0 && Double.isFinite(learningRate), "--learning-rate must be > 0");
     require(lrDecay > 0 && lrDecay <= 1, "--lr-decay must be in (0, 1]");
     require(l2 >= 0 && Double.isFinite(l2), "--l2 must be 0 or more");
     updater = updater.toLowerCase(Locale.ROOT);
     require(updater.equals("adam") || updater.equals("nesterov") || updater.equals("sgd"),
         "--updater must be adam, nesterov or sgd");
+    require(keepCheckpoints >= 1, "--keep-checkpoints must be at least 1");
+    require(!(resume && overwrite), "--resume and --overwrite exclude each other");
+    require(!(augment && approach.equals("direct") && !storageLevel.endsWith("_SER")
+        && !storageLevel.equals("NONE") && !storageLevel.startsWith("DISK")),
+        "--augment with --training-approach direct needs a serialized --storage-level "
+            + "(augmentation replaces minibatch features, which would alter cached objects)");
+  }
+
+  /** Options with the defaults for everything but the two locations. */
+  public static TrainOptions defaults(Path data, Path output) {
+    return new TrainOptions(data, output, DEFAULT_ENGINE, DEFAULT_EPOCHS, DEFAULT_WORKERS,
+        DEFAULT_BATCH_SIZE, DEFAULT_AVERAGING_FREQUENCY, DEFAULT_PREFETCH, DEFAULT_APPROACH,
+        DEFAULT_STORAGE_LEVEL, null, DEFAULT_SEED, LeNet5.Variant.MODERN, DEFAULT_UPDATER,
+        DEFAULT_LEARNING_RATE, DEFAULT_LR_DECAY, DEFAULT_L2, false, false, false,
+        DEFAULT_KEEP_CHECKPOINTS);
   }
 
   private static void require(boolean ok, String message) {
@@ -85,5 +133,45 @@ public record TrainOptions(Path data, Path output, int epochs, int workers, int 
       case "sgd" -> new Sgd(learningRate);
       default -> new Adam(learningRate);
     };
+  }
+
+  /**
+   * The settings that shape the training trajectory; a run may only be resumed with the same
+   * values (the number of epochs, prefetch, storage level and output handling may change).
+   */
+  public Map<String, Object> trajectorySettings() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("engine", engine);
+    m.put("workers", engine.equals("spark") ? workers : 1);
+    m.put("batch_size_per_worker", batchSize);
+    m.put("averaging_frequency", engine.equals("spark") ? averagingFrequency : 0);
+    m.put("training_approach", engine.equals("spark") ? approach : "none");
+    m.put("seed", seed);
+    m.put("variant", variant.name().toLowerCase(Locale.ROOT));
+    m.put("updater", updater);
+    m.put("learning_rate", learningRate);
+    m.put("lr_decay_per_epoch", lrDecay);
+    m.put("l2", l2);
+    m.put("augment", augment);
+    return m;
+  }
+
+  /** Every resolved setting, for run.json. */
+  public Map<String, Object> describe() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("data", data.toString());
+    m.put("output", output.toString());
+    m.putAll(trajectorySettings());
+    m.put("workers", workers);
+    m.put("averaging_frequency", averagingFrequency);
+    m.put("training_approach", approach);
+    m.put("epochs", epochs);
+    m.put("worker_prefetch", prefetch);
+    m.put("storage_level", storageLevel);
+    m.put("export_dir", exportDir == null ? null : exportDir.toString());
+    m.put("keep_checkpoints", keepCheckpoints);
+    m.put("resume", resume);
+    m.put("overwrite", overwrite);
+    return m;
   }
 }

@@ -1,0 +1,40 @@
+package org.lenet5spark.train;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The per-epoch progress report: one line on stdout (epoch k/E, percent, losses, accuracy,
+ * samples/s, ETA) for people at a terminal, and the same as one INFO log line for cluster logs.
+ */
+final class Progress {
+  private static final Logger LOG = LoggerFactory.getLogger(Progress.class);
+
+  private Progress() {
+  }
+
+  /**
+   * Reports a finished epoch.
+   *
+   * @param firstEpoch epochs already done when this process started (resumed runs)
+   * @param elapsedSeconds time this process has spent on its epochs so far
+   */
+  static void report(String engine, int epoch, int firstEpoch, int epochs, EpochMetrics m,
+      double elapsedSeconds) {
+    int doneHere = epoch - firstEpoch;
+    double eta = doneHere == 0 ? 0 : elapsedSeconds / doneHere * (epochs - epoch);
+    String line = String.format("epoch %d/%d (%3.0f%%)  train_loss %.4f  test_loss %.4f  "
+            + "test_accuracy %.4f  %.1f s  %.0f samples/s  ETA %s", epoch, epochs,
+        100.0 * epoch / epochs, m.trainLoss(), m.testLoss(), m.testAccuracy(), m.epochSeconds(),
+        m.samplesPerSecond(), duration(eta));
+    System.out.println(line);
+    LOG.info("[{}] {}", engine, line);
+  }
+
+  /** A duration such as "4m 05s". */
+  static String duration(double seconds) {
+    long s = Math.round(seconds);
+    return s >= 3600 ? String.format("%dh %02dm", s / 3600, (s % 3600) / 60)
+        : String.format("%dm %02ds", s / 60, s % 60);
+  }
+}

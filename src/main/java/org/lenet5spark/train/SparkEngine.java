@@ -1,0 +1,97 @@
+package org.lenet5spark.train;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.storage.StorageLevel;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import org.deeplearning4j.spark.api.TrainingHook;
+import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.lenet5spark.data.Normalization;
+import org.lenet5spark.data.ShardCatalog;
+import org.lenet5spark.data.ShardMinibatches;
+import org.lenet5spark.io.HadoopFs;
+import org.nd4j.linalg.dataset.DataSet;
+
+/**
+ * Fits epochs with DL4J's {@link SparkDl4jMultiLayer} and {@link ParameterAveragingTrainingMaster}:
+ * one RDD of minibatches built once from the shards (one partition per shard), worker hooks for
+ * the training loss and, with {@code --augment}, on-the-fly distortions. With the export approach
+ * DL4J saves the minibatches once under the export folder and reuses them every epoch.
+ */
+public final class SparkEngine implements TrainingEngine {
+  private final JavaSparkContext sc;
+  private final SparkDl4jMultiLayer sparkNet;
+  private final JavaRDD<DataSet> trainRdd;
+  private final TrainLossHook lossHook;
+  private final Path exportDir;
+
+  /**
+   * @param startEpoch epochs already trained (0 for a new run); varies DL4J's split seed so that a
+   *     resumed run does not replay the splits of the first epochs
+   */
+  public SparkEngine(JavaSparkContext sc, TrainOptions o, MultiLayerNetwork net,
+      ShardCatalog train, Path exportDir, int startEpoch) {
+    this.sc = sc;
+    this.exportDir = exportDir;
+    this.lossHook = new TrainLossHook(sc);
+    List<TrainingHook> hooks = new ArrayList<>();
+    if (o.augment()) {
+      Normalization n = train.manifest().toNormalization();
+      hooks.add(new AugmentHook(new Augmenter(train.manifest().rows(), train.manifest().cols(),
+          n.lookupTable()[0]), o.seed() + startEpoch));
+    }
+    hooks.add(lossHook);
+    StorageLevel level = StorageLevel.fromString(o.storageLevel());
+    ParameterAveragingTrainingMaster master =
+        new ParameterAveragingTrainingMaster.Builder(o.workers(), o.batchSize())
+            .batchSizePerWorker(o.batchSize())
+            .averagingFrequency(o.averagingFrequency())
+            .workerPrefetchNumBatches(o.prefetch())
+            .saveUpdater(true)
+            .rngSeed(o.seed() + 7919L * startEpoch)
+            .rddTrainingApproach(o.approach().equals("direct") ? RDDTrainingApproach.Direct
+                : RDDTrainingApproach.Export)
+            .storageLevel(level == StorageLevel.NONE() ? null : level)
+            .exportDirectory(exportDir.toString())
+            .trainingHooks(hooks)
+            .build();
+    this.sparkNet = new SparkDl4jMultiLayer(sc, net, master);
+    this.trainRdd = ShardMinibatches.rdd(sc, train, o.batchSize());
+  }
+
+  @Override
+  public String name() {
+    return "spark";
+  }
+
+  @Override
+  public MultiLayerNetwork network() {
+    return sparkNet.getNetwork();
+  }
+
+  @Override
+  public EpochFit fitEpoch(int epoch, double learningRate) {
+    sparkNet.getNetwork().setLearningRate(learningRate);
+    lossHook.reset();
+    long t0 = System.nanoTime();
+    sparkNet.fit(trainRdd);
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    return new EpochFit(lossHook.examples(), lossHook.meanLoss(), seconds);
+  }
+
+  @Override
+  public void close() throws IOException {
+    try {
+      trainRdd.unpersist(false);
+    } catch (RuntimeException ignored) {
+      // the context may already be gone
+    }
+    HadoopFs.deleteQuietly(HadoopFs.fs(exportDir, sc.hadoopConfiguration()), exportDir);
+  }
+}

@@ -1,0 +1,33 @@
+package org.lenet5spark.train;
+
+import java.io.IOException;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+
+/**
+ * How one epoch is fitted: {@link SparkEngine} (DL4J parameter averaging across Spark workers) or
+ * {@link LocalEngine} (plain DL4J in one process, the honest baseline). {@link TrainingRun} drives
+ * either through the same loop, so both write the same outputs.
+ */
+public interface TrainingEngine extends AutoCloseable {
+
+  /** What fitting one epoch did. */
+  record EpochFit(long examples, double meanLoss, double seconds) {
+    /** Training throughput. */
+    public double samplesPerSecond() {
+      return seconds > 0 ? examples / seconds : 0;
+    }
+  }
+
+  /** "spark" or "local". */
+  String name();
+
+  /** The network being trained (after an epoch: the averaged parameters). */
+  MultiLayerNetwork network();
+
+  /** Fits one epoch (1-based) with the given learning rate. */
+  EpochFit fitEpoch(int epoch, double learningRate) throws IOException;
+
+  /** Releases what the engine holds (scratch files, cached RDDs). */
+  @Override
+  void close() throws IOException;
+}
