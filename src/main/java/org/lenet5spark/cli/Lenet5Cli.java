@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
         PrepareCommand.class,
         TrainCommand.class,
         EvaluateCommand.class,
+        BenchCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class Lenet5Cli implements Runnable {

