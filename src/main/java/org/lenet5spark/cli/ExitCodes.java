@@ -13,6 +13,8 @@ public final class ExitCodes {
   public static final int USAGE = 2;
   /** An input is wrong (corrupt file, missing data, refused output): retrying will not help. */
   public static final int BAD_INPUT = 3;
+  /** Another run holds the output's lock: retry after it has finished. */
+  public static final int LOCKED = 4;
 
   private ExitCodes() {
   }

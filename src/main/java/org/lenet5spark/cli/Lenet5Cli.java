@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import org.lenet5spark.compat.Dl4jWorkarounds;
 import org.lenet5spark.io.BadInputException;
 import org.lenet5spark.io.HadoopFs;
+import org.lenet5spark.io.OutputInUseException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -68,6 +69,7 @@ public final class Lenet5Cli implements Runnable {
     PrintWriter err = cmd.getErr();
     Throwable cause = rootCauseOfInterest(e);
     boolean badInput = cause instanceof BadInputException;
+    boolean locked = cause instanceof OutputInUseException;
     err.println("error: " + HadoopFs.oneLine(cause));
     if (isVerbose(parsed)) {
       e.printStackTrace(err);
@@ -75,7 +77,7 @@ public final class Lenet5Cli implements Runnable {
       err.println("(run with --verbose for the stack trace)");
     }
     err.flush();
-    return badInput ? ExitCodes.BAD_INPUT : ExitCodes.FAILURE;
+    return badInput ? ExitCodes.BAD_INPUT : locked ? ExitCodes.LOCKED : ExitCodes.FAILURE;
   }
 
   /** The bad-input cause when one is wrapped (Spark wraps task failures), else the exception. */
@@ -83,7 +85,7 @@ public final class Lenet5Cli implements Runnable {
     Throwable t = e;
     int depth = 0;
     while (t != null && depth++ < 20) {
-      if (t instanceof BadInputException) {
+      if (t instanceof BadInputException || t instanceof OutputInUseException) {
         return t;
       }
       t = t.getCause();

@@ -14,6 +14,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.lenet5spark.io.BadInputException;
 import org.lenet5spark.io.Checksums;
 import org.lenet5spark.io.HadoopFs;
+import org.lenet5spark.io.OutputLock;
 import org.lenet5spark.io.SerializableHadoopConf;
 import org.lenet5spark.io.SparkContexts;
 import org.slf4j.Logger;
@@ -72,8 +73,14 @@ public final class DatasetPreparer {
   private DatasetPreparer() {
   }
 
-  /** Runs the stage. */
+  /** Runs the stage, holding the output's lock (see {@link OutputLock}) while it writes. */
   public static Result run(JavaSparkContext sc, Options o) throws IOException {
+    try (OutputLock lock = OutputLock.acquire(o.output(), sc.hadoopConfiguration(), "prepare")) {
+      return runLocked(sc, o);
+    }
+  }
+
+  private static Result runLocked(JavaSparkContext sc, Options o) throws IOException {
     long t0 = System.nanoTime();
     Configuration conf = sc.hadoopConfiguration();
     FileSystem outFs = HadoopFs.fs(o.output(), conf);

@@ -26,6 +26,7 @@ import org.lenet5spark.io.BadInputException;
 import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.Json;
 import org.lenet5spark.io.ModelStore;
+import org.lenet5spark.io.OutputLock;
 import org.lenet5spark.io.RunFiles;
 import org.lenet5spark.model.LeNet5;
 import org.slf4j.Logger;
@@ -56,10 +57,18 @@ public final class TrainingRun {
   }
 
   /**
-   * Runs the stage. {@code sc} is the Spark context for the spark engine, null for the local
-   * engine (whose Hadoop settings then come from {@code conf}).
+   * Runs the stage, holding the output's lock (see {@link OutputLock}). {@code sc} is the Spark
+   * context for the spark engine, null for the local engine (whose Hadoop settings then come from
+   * {@code conf}).
    */
   public static Result run(JavaSparkContext sc, Configuration conf, TrainOptions o)
+      throws IOException {
+    try (OutputLock lock = OutputLock.acquire(o.output(), conf, "train")) {
+      return runLocked(sc, conf, o);
+    }
+  }
+
+  private static Result runLocked(JavaSparkContext sc, Configuration conf, TrainOptions o)
       throws IOException {
     FileSystem fs = HadoopFs.fs(o.output(), conf);
     RunFiles files = new RunFiles(fs.makeQualified(o.output()));

@@ -16,10 +16,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lenet5spark.cli.ExitCodes;
-import org.lenet5spark.cli.Lenet5Cli;
 import org.lenet5spark.io.Json;
 import org.lenet5spark.testing.CliRun;
-import org.lenet5spark.testing.Java17Flags;
+import org.lenet5spark.testing.ChildJvm;
 import org.lenet5spark.testing.SmallData;
 
 /**
@@ -50,16 +49,8 @@ class ResumeTest {
   @Test
   void killedRunResumesWithContinuousHistory() throws Exception {
     Path out = tmp.resolve("killed");
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(Java17Flags.read());
-    cmd.addAll(List.of("-Xmx2g", "-cp", System.getProperty("java.class.path"),
-        Lenet5Cli.class.getName()));
-    cmd.addAll(trainArgs(out));
     File log = tmp.resolve("killed.log").toFile();
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log);
-    pb.environment().put("OMP_NUM_THREADS", "1");
-    Process p = pb.start();
+    Process p = ChildJvm.start(log, trainArgs(out));
     Path firstCheckpoint = out.resolve("checkpoints/epoch-0001/state.json");
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
     while (!Files.exists(firstCheckpoint) && p.isAlive() && System.nanoTime() < deadline) {
