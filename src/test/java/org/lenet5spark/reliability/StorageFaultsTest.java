@@ -1,0 +1,135 @@
+package org.lenet5spark.reliability;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.ContentSummary;
+import org.apache.hadoop.hdfs.DistributedFileSystem;
+import org.apache.hadoop.hdfs.MiniDFSCluster;
+import org.apache.hadoop.hdfs.protocol.HdfsConstants;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lenet5spark.cli.ExitCodes;
+import org.lenet5spark.io.Json;
+import org.lenet5spark.io.ModelStore;
+import org.lenet5spark.testing.CliRun;
+import org.lenet5spark.testing.SmallData;
+
+/**
+ * Storage faults injected for real on HDFS while a run trains: the run folder stops accepting new
+ * files (a namespace quota), or runs out of space (a space quota). Each time the run stops with a
+ * clear one-line error and exit code 1, the checkpoint and metrics already written stay intact and
+ * readable, and there is no {@code _SUCCESS}.
+ */
+class StorageFaultsTest {
+  @TempDir
+  static Path tmp;
+  private static MiniDFSCluster cluster;
+  private static DistributedFileSystem hdfs;
+  private static String root;
+  private static String data;
+
+  @BeforeAll
+  static void start() throws IOException {
+    Configuration conf = new Configuration();
+    conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, tmp.resolve("hdfs").toString());
+    conf.setLong("dfs.blocksize", 1 << 20);
+    cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
+    cluster.waitActive();
+    hdfs = cluster.getFileSystem();
+    root = "hdfs://localhost:" + cluster.getNameNodePort();
+    Path local = SmallData.prepare(SmallData.realSubset(tmp.resolve("idx"), 3000, 500),
+        tmp.resolve("shards"), "binary", 2);
+    hdfs.copyFromLocalFile(new org.apache.hadoop.fs.Path(local.toUri()),
+        new org.apache.hadoop.fs.Path(root + "/data"));
+    data = root + "/data";
+  }
+
+  @AfterAll
+  static void stop() {
+    if (cluster != null) {
+      cluster.shutdown();
+    }
+  }
+
+  private static org.apache.hadoop.fs.Path p(String s) {
+    return new org.apache.hadoop.fs.Path(root + s);
+  }
+
+  /** Starts a 4-epoch run, waits for its first checkpoint, then applies {@code fault}. */
+  private static CliRun trainAndInject(String run, Fault fault) throws Exception {
+    hdfs.mkdirs(p(run));
+    CompletableFuture<CliRun> training = CompletableFuture.supplyAsync(() -> CliRun.of("train",
+        "--engine", "local", "--data", data, "--output", root + run, "--epochs", "4"));
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+    while (!hdfs.exists(p(run + "/checkpoints/epoch-0001/state.json"))
+        && !training.isDone() && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertFalse(training.isDone(), "the run ended before the fault: " + (training.isDone()
+        ? training.get().err() : ""));
+    fault.apply(p(run));
+    return training.get(5, TimeUnit.MINUTES);
+  }
+
+  private static void assertEarlierWorkIntact(String run) throws IOException {
+    assertFalse(hdfs.exists(p(run + "/_SUCCESS")));
+    ModelStore.Loaded model = ModelStore.load(p(run + "/checkpoints/epoch-0001/model.zip"),
+        hdfs.getConf(), true);
+    assertEquals(61_706, model.network().numParams());
+    String metrics;
+    try (var in = hdfs.open(p(run + "/metrics.jsonl"))) {
+      metrics = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    String[] lines = metrics.strip().split("\n");
+    assertTrue(lines.length >= 1, metrics);
+    for (int i = 0; i < lines.length; i++) {
+      JsonNode e = Json.mapper().readTree(lines[i]);
+      assertEquals(i + 1, e.get("epoch").asInt(), "complete lines, each epoch once");
+    }
+  }
+
+  @Test
+  void outputThatStopsAcceptingFilesStopsTheRunCleanly() throws Exception {
+    String run = "/runs/ns-quota";
+    CliRun r = trainAndInject(run, dir -> {
+      ContentSummary c = hdfs.getContentSummary(dir);
+      hdfs.setQuota(dir, c.getFileCount() + c.getDirectoryCount(),
+          HdfsConstants.QUOTA_DONT_SET);
+    });
+    assertEquals(ExitCodes.FAILURE, r.code(), r.err());
+    assertTrue(r.errorLines().startsWith("error: ") && r.err().contains("quota"), r.err());
+    assertFalse(r.err().contains("\tat "));
+    hdfs.setQuota(p(run), HdfsConstants.QUOTA_RESET, HdfsConstants.QUOTA_DONT_SET);
+    assertEarlierWorkIntact(run);
+  }
+
+  @Test
+  void outputThatRunsOutOfSpaceStopsTheRunCleanly() throws Exception {
+    String run = "/runs/space-quota";
+    CliRun r = trainAndInject(run, dir -> {
+      long used = hdfs.getContentSummary(dir).getSpaceConsumed();
+      hdfs.setQuota(dir, HdfsConstants.QUOTA_DONT_SET, used + 1024);
+    });
+    assertEquals(ExitCodes.FAILURE, r.code(), r.err());
+    assertTrue(r.errorLines().startsWith("error: ") && r.err().contains("quota"), r.err());
+    hdfs.setQuota(p(run), HdfsConstants.QUOTA_DONT_SET, HdfsConstants.QUOTA_RESET);
+    assertEarlierWorkIntact(run);
+  }
+
+  /** A storage fault applied to the run folder. */
+  @FunctionalInterface
+  interface Fault {
+    void apply(org.apache.hadoop.fs.Path runDir) throws IOException;
+  }
+}
