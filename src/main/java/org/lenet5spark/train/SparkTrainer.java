@@ -73,16 +73,8 @@ public final class SparkTrainer {
 
     MultiLayerNetwork net = LeNet5.build(o.variant(), o.seed(), o.newUpdater(), o.l2());
     TrainLossHook lossHook = new TrainLossHook(sc);
-    ParameterAveragingTrainingMaster master =
-        new ParameterAveragingTrainingMaster.Builder(o.workers(), o.batchSize())
-            .batchSizePerWorker(o.batchSize())
-            .averagingFrequency(o.averagingFrequency())
-            .workerPrefetchNumBatches(o.prefetch())
-            .saveUpdater(true)
-            .rngSeed(o.seed())
-            .exportDirectory(files.scratch().toString())
-            .trainingHooks(lossHook)
-            .build();
+    DeviceBindingTrainingMaster master =
+        TrainingMasters.create(sc, o, files, lossHook, Nd4jDeviceBinder.forNd4j());
     SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(sc, net, master);
     JavaRDD<DataSet> trainRdd = ShardMinibatches.rdd(sc, train, o.batchSize());
 
@@ -115,6 +107,7 @@ public final class SparkTrainer {
       }
       ModelStore.save(sparkNet.getNetwork(), train.manifest().toNormalization(), files.model(),
           conf);
+      runInfo.put("devices", master.reportBindings());
       runInfo.put("status", "complete");
       runInfo.put("finished", Instant.now().toString());
       runInfo.put("final_test_accuracy", epochs.get(epochs.size() - 1).testAccuracy());
