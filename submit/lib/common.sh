@@ -25,3 +25,132 @@ ensure_built() {
     (cd "$LENET5_HOME" && mvn -B -q -DskipTests package) >&2
   fi
 }
+
+# ---- spark-submit scripts (standalone.sh, yarn.sh, k8s.sh) -----------------------------------
+
+# The Spark settings of each way of running: conf/spark-defaults.<mode>.conf when an operator made
+# one, else the template shipped with the project.
+spark_conf_file() {
+  local mode="$1"
+  if [[ -f "$LENET5_HOME/conf/spark-defaults.$mode.conf" ]]; then
+    echo "$LENET5_HOME/conf/spark-defaults.$mode.conf"
+  else
+    echo "$LENET5_HOME/conf/spark-defaults.$mode.conf.template"
+  fi
+}
+# The CLI's own defaults (read by the CLI through --defaults) and the GPU discovery script.
+DEFAULTS_FILE="${LENET5_DEFAULTS:-$LENET5_HOME/conf/lenet5.properties}"
+GPU_DISCOVERY="$LENET5_HOME/submit/gpu-discovery.sh"
+
+# Prints the active "key value" lines of a spark-defaults file as key=value, one per line.
+conf_pairs() {
+  sed -e 's/^[[:space:]]*//' "$1" | grep -v -e '^#' -e '^$' |
+    sed -E 's/^([^[:space:]=]+)[[:space:]=]+(.*[^[:space:]])[[:space:]]*$/\1=\2/'
+}
+
+# Splits the script's arguments at "--": before it, the script's own options (the caller's
+# function own_option looks at "$@", sets CONSUMED to the number of words it used, 0 when the
+# first word is not its option) and any other spark-submit option, passed through in order;
+# after it, the CLI command. Sets SUBMIT_EXTRA, CLI_ARGS, DRY_RUN.
+SUBMIT_EXTRA=()
+CLI_ARGS=()
+DRY_RUN=0
+CONSUMED=0
+split_args() {
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      --)
+        shift
+        CLI_ARGS=("$@")
+        break
+        ;;
+      --dry-run)
+        DRY_RUN=1
+        shift
+        ;;
+      -h|--help)
+        usage
+        exit 0
+        ;;
+      *)
+        CONSUMED=0
+        own_option "$@"
+        if [[ $CONSUMED -gt 0 ]]; then
+          shift "$CONSUMED"
+        else
+          SUBMIT_EXTRA+=("$1")
+          shift
+        fi
+        ;;
+    esac
+  done
+  if [[ ${#CLI_ARGS[@]} -eq 0 ]]; then
+    echo "error: put the lenet5-spark command after '--' (e.g. -- train --data URI --output URI)" >&2
+    echo "try: $(basename "$0") --help" >&2
+    exit 2
+  fi
+}
+
+# The value of option $1 at "$2"; exits with a usage error when it is missing.
+need_value() {
+  if [[ $# -lt 2 || "$2" == --* ]]; then
+    echo "error: $1 needs a value" >&2
+    exit 2
+  fi
+}
+
+# The spark-submit to run: $SPARK_HOME/bin/spark-submit, else the one on PATH.
+spark_submit_bin() {
+  if [[ -n "${SPARK_HOME:-}" && -x "$SPARK_HOME/bin/spark-submit" ]]; then
+    echo "$SPARK_HOME/bin/spark-submit"
+  elif command -v spark-submit >/dev/null 2>&1; then
+    command -v spark-submit
+  else
+    echo "spark-submit"
+  fi
+}
+
+# Appends to the array named $1 the --conf options of spark-defaults file $2.
+add_conf_file() {
+  local -n into="$1"
+  local pair
+  while IFS= read -r pair; do
+    into+=(--conf "$pair")
+  done < <(conf_pairs "$2")
+}
+
+# Appends to the array named $1 the Spark 3 GPU request: $2 GPUs per executor, one per task,
+# discovered by the script at path $3 (as seen by the executors).
+add_gpu_conf() {
+  local -n into="$1"
+  into+=(--conf "spark.executor.resource.gpu.amount=$2"
+    --conf "spark.task.resource.gpu.amount=1"
+    --conf "spark.executor.resource.gpu.discoveryScript=$3")
+}
+
+# Prints the command (one shell-quoted line) with --dry-run, else runs it.
+run_or_print() {
+  if [[ $DRY_RUN -eq 1 ]]; then
+    local line
+    line=$(printf '%q ' "$@")
+    echo "${line% }"
+    exit 0
+  fi
+  if [[ "$1" == "spark-submit" ]]; then
+    echo "error: spark-submit not found: set SPARK_HOME or put Spark's bin/ on PATH" >&2
+    exit 1
+  fi
+  if [[ "$APP_JAR" != local://* && ! -f "$APP_JAR" ]]; then
+    echo "error: $APP_JAR is missing: run 'mvn -B -DskipTests package' first" >&2
+    exit 1
+  fi
+  exec "$@"
+}
+
+# Checks a positive integer option value.
+need_positive_int() {
+  if [[ ! "$2" =~ ^[1-9][0-9]*$ ]]; then
+    echo "error: $1 needs a positive integer, got '$2'" >&2
+    exit 2
+  fi
+}

@@ -7,6 +7,7 @@ import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.OutputInUseException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * The one entry point of the job ({@code spark-submit --class org.lenet5spark.cli.Lenet5Cli}, and
@@ -24,12 +25,19 @@ import picocli.CommandLine.Command;
         TrainCommand.class,
         EvaluateCommand.class,
         BenchCommand.class,
+        DoctorCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class Lenet5Cli implements Runnable {
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
+
+  /** Read before parsing by {@link DefaultsFile#locate}; declared here for help and parsing. */
+  @Option(names = DefaultsFile.OPTION, paramLabel = "FILE",
+      description = "Defaults file of <subcommand>.<option>=<value> lines (e.g. "
+          + "conf/lenet5.properties); flags override it (default: $" + DefaultsFile.ENV + ").")
+  String defaults;
 
   @Override
   public void run() {
@@ -46,6 +54,16 @@ public final class Lenet5Cli implements Runnable {
   public static int execute(String... args) {
     Dl4jWorkarounds.apply();
     CommandLine cli = newCommandLine();
+    String defaults = DefaultsFile.locate(args, System.getenv(DefaultsFile.ENV));
+    if (defaults != null) {
+      try {
+        cli.setDefaultValueProvider(DefaultsFile.load(defaults, cli.getCommandSpec()));
+      } catch (BadInputException e) {
+        cli.getErr().println("error: " + HadoopFs.oneLine(e));
+        cli.getErr().flush();
+        return ExitCodes.BAD_INPUT;
+      }
+    }
     return cli.execute(args);
   }
 

@@ -17,6 +17,8 @@ import org.lenet5spark.train.EpochMetrics;
  * metrics.jsonl    one JSON object per completed epoch
  * metrics.csv      the same, as CSV
  * confusion.jsonl  one confusion matrix per completed epoch
+ * checkpoints/     epoch-NNNN/ checkpoints (see Checkpoints)
+ * devices.jsonl    each Spark worker task's device binding
  * model.zip        the trained model (DL4J ModelSerializer) with its normaliser
  * _SUCCESS         the run completed
  * </pre>
@@ -40,6 +42,11 @@ public record RunFiles(Path root) {
   /** Per-epoch confusion matrices as JSON Lines. */
   public Path confusionJsonl() {
     return new Path(root, "confusion.jsonl");
+  }
+
+  /** Each Spark worker task's device binding (spark engine). */
+  public Path devicesJsonl() {
+    return new Path(root, "devices.jsonl");
   }
 
   /** The model. */

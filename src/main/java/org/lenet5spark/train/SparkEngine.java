@@ -6,12 +6,9 @@ import java.util.List;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.storage.StorageLevel;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.api.TrainingHook;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
-import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.lenet5spark.data.Normalization;
 import org.lenet5spark.data.ShardCatalog;
 import org.lenet5spark.data.ShardMinibatches;
@@ -19,7 +16,8 @@ import org.lenet5spark.io.HadoopFs;
 import org.nd4j.linalg.dataset.DataSet;
 
 /**
- * Fits epochs with DL4J's {@link SparkDl4jMultiLayer} and {@link ParameterAveragingTrainingMaster}:
+ * Fits epochs with DL4J's {@link SparkDl4jMultiLayer} and parameter averaging (the master comes from
+ * {@link TrainingMasters}, whose workers bind their Spark-assigned GPU first):
  * one RDD of minibatches built once from the shards (one partition per shard), worker hooks for
  * the training loss and, with {@code --augment}, on-the-fly distortions. With the export approach
  * DL4J saves the minibatches once under the export folder and reuses them every epoch.
@@ -30,6 +28,7 @@ public final class SparkEngine implements TrainingEngine {
   private final JavaRDD<DataSet> trainRdd;
   private final TrainLossHook lossHook;
   private final Path exportDir;
+  private final DeviceBindingTrainingMaster master;
 
   /**
    * @param startEpoch epochs already trained (0 for a new run); varies DL4J's split seed so that a
@@ -47,22 +46,15 @@ public final class SparkEngine implements TrainingEngine {
           n.lookupTable()[0]), o.seed() + startEpoch));
     }
     hooks.add(lossHook);
-    StorageLevel level = StorageLevel.fromString(o.storageLevel());
-    ParameterAveragingTrainingMaster master =
-        new ParameterAveragingTrainingMaster.Builder(o.workers(), o.batchSize())
-            .batchSizePerWorker(o.batchSize())
-            .averagingFrequency(o.averagingFrequency())
-            .workerPrefetchNumBatches(o.prefetch())
-            .saveUpdater(true)
-            .rngSeed(o.seed() + 7919L * startEpoch)
-            .rddTrainingApproach(o.approach().equals("direct") ? RDDTrainingApproach.Direct
-                : RDDTrainingApproach.Export)
-            .storageLevel(level == StorageLevel.NONE() ? null : level)
-            .exportDirectory(exportDir.toString())
-            .trainingHooks(hooks)
-            .build();
+    this.master = TrainingMasters.create(sc, o, exportDir, hooks, startEpoch,
+        Nd4jDeviceBinder.forNd4j());
     this.sparkNet = new SparkDl4jMultiLayer(sc, net, master);
     this.trainRdd = ShardMinibatches.rdd(sc, train, o.batchSize());
+  }
+
+  /** The device each worker task bound (one entry per task attempt). */
+  public List<DeviceBinding> bindings() {
+    return master.bindings();
   }
 
   @Override

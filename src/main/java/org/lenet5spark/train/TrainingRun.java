@@ -143,6 +143,9 @@ public final class TrainingRun {
         Progress.report(engine.name(), epoch, start, o.epochs(), m, elapsed);
       }
       net = engine.network();
+      if (engine instanceof SparkEngine spark) {
+        recordDevices(spark.bindings(), files, conf, runInfo);
+      }
     }
     ModelStore.save(net, norm, files.model(), conf);
     runInfo.put("status", "complete");
@@ -243,6 +246,32 @@ public final class TrainingRun {
       info.put("resumes", resumes);
     }
     return info;
+  }
+
+  /**
+   * Writes every worker task's device binding to {@code devices.jsonl} and a summary (per
+   * executor and decision, with task counts) into {@code run.json}.
+   */
+  private static void recordDevices(List<DeviceBinding> bindings, RunFiles files,
+      Configuration conf, Map<String, Object> runInfo) throws IOException {
+    StringBuilder lines = new StringBuilder();
+    Map<String, Map<String, Object>> summary = new LinkedHashMap<>();
+    for (DeviceBinding b : bindings) {
+      lines.append(Json.compact(b.toMap())).append('\n');
+      Map<String, Object> s = summary.computeIfAbsent(b.executorId() + "|" + b.decision(),
+          k -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("executor_id", b.executorId());
+            m.put("decision", b.decision());
+            m.put("tasks", 0);
+            return m;
+          });
+      s.put("tasks", (Integer) s.get("tasks") + 1);
+    }
+    HadoopFs.writeStringAtomically(files.devicesJsonl(), conf, lines.toString());
+    runInfo.put("devices", new ArrayList<>(summary.values()));
+    summary.values().forEach(m -> LOG.info("device binding: executor {}: {} ({} tasks)",
+        m.get("executor_id"), m.get("decision"), m.get("tasks")));
   }
 
   /** The epochs recorded in {@code metrics.jsonl}. */

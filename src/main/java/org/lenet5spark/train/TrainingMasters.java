@@ -1,0 +1,57 @@
+package org.lenet5spark.train;
+
+import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.deeplearning4j.spark.impl.paramavg.util.ExportSupport;
+import java.util.List;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.storage.StorageLevel;
+import org.deeplearning4j.spark.api.TrainingHook;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place where the training master of a Spark run is built from the run's options: DL4J
+ * parameter averaging with the job's loss hook, export directory under the run folder and a
+ * {@link DeviceBinder} that binds each worker to its Spark-assigned GPU. DL4J's default Export
+ * approach (minibatches saved once under the run's scratch folder) is used where DL4J allows it;
+ * DL4J refuses it when executors run in other processes and the default Hadoop file system is
+ * the local one (local-cluster, or a cluster without HDFS), and then the Direct approach (train
+ * on the RDD's partitions) is used instead. Called by {@link SparkEngine}.
+ */
+public final class TrainingMasters {
+  private static final Logger LOG = LoggerFactory.getLogger(TrainingMasters.class);
+  private TrainingMasters() {
+  }
+
+  /**
+   * The training master for options {@code o}.
+   *
+   * @param exportDir where DL4J exports minibatches (export approach)
+   * @param hooks worker hooks, run around every minibatch
+   * @param startEpoch epochs already trained; varies DL4J's split seed on resume
+   */
+  public static DeviceBindingTrainingMaster create(JavaSparkContext sc, TrainOptions o,
+      Path exportDir, List<TrainingHook> hooks, int startEpoch, DeviceBinder binder) {
+    StorageLevel level = StorageLevel.fromString(o.storageLevel());
+    ParameterAveragingTrainingMaster.Builder b =
+        new ParameterAveragingTrainingMaster.Builder(o.workers(), o.batchSize())
+            .batchSizePerWorker(o.batchSize())
+            .averagingFrequency(o.averagingFrequency())
+            .workerPrefetchNumBatches(o.prefetch())
+            .saveUpdater(true)
+            .rngSeed(o.seed() + 7919L * startEpoch)
+            .storageLevel(level == StorageLevel.NONE() ? null : level)
+            .exportDirectory(exportDir.toString())
+            .trainingHooks(hooks);
+    boolean direct = o.approach().equals("direct");
+    if (!direct && !ExportSupport.exportSupported(sc)) {
+      LOG.warn("master {} with a local default file system: DL4J cannot export minibatches; "
+          + "using its Direct training approach", sc.master());
+      direct = true;
+    }
+    b.rddTrainingApproach(direct ? RDDTrainingApproach.Direct : RDDTrainingApproach.Export);
+    return new DeviceBindingTrainingMaster(b, sc, binder);
+  }
+}
