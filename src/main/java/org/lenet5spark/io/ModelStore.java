@@ -6,6 +6,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
+import org.lenet5spark.compat.ModelZipGuard;
 import org.lenet5spark.compat.ModelZipWriter;
 import org.lenet5spark.data.Normalization;
 import org.nd4j.linalg.dataset.api.preprocessor.DataNormalization;
@@ -45,10 +46,14 @@ public final class ModelStore {
         out -> ModelZipWriter.write(net, true, normalizer, out));
   }
 
-  /** Loads a model saved by {@link #save}; a corrupt or foreign file is bad input. */
+  /**
+   * Loads a model saved by {@link #save}; a corrupt or foreign file is bad input. The zip is
+   * checked by {@link ModelZipGuard} first, so DL4J never Java-deserializes bytes from it.
+   */
   public static Loaded load(Path source, Configuration conf, boolean loadUpdater)
       throws IOException {
     byte[] bytes = HadoopFs.readAll(source, conf, MAX_MODEL_BYTES);
+    ModelZipGuard.check(bytes, source.toString());
     try {
       MultiLayerNetwork net = ModelSerializer.restoreMultiLayerNetwork(
           new ByteArrayInputStream(bytes), loadUpdater);

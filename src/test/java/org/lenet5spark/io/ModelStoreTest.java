@@ -70,4 +70,29 @@ class ModelStoreTest {
             false));
     assertTrue(e.getMessage().contains("not a readable DL4J model"), e.getMessage());
   }
+
+  @Test
+  void modelZipWithAJavaSerializedEntryIsRefusedBeforeDl4jReadsIt() throws IOException {
+    Configuration conf = HadoopFs.newConfiguration();
+    Path good = tmp.resolve("good.zip");
+    ModelStore.save(LeNet5.build(LeNet5.Variant.MODERN, 1, new Adam(1e-3), 0),
+        new Normalization(0.1, 0.3), HadoopFs.resolve(good.toString()), conf);
+    Path hostile = tmp.resolve("hostile.zip");
+    try (var in = new java.util.zip.ZipInputStream(Files.newInputStream(good));
+        var out = new java.util.zip.ZipOutputStream(Files.newOutputStream(hostile))) {
+      java.util.zip.ZipEntry e;
+      while ((e = in.getNextEntry()) != null) {
+        out.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
+        in.transferTo(out);
+      }
+      out.putNextEntry(new java.util.zip.ZipEntry("preprocessor.bin"));
+      try (var oos = new java.io.ObjectOutputStream(java.io.OutputStream.nullOutputStream())) {
+        oos.writeObject("not trusted");
+      }
+      out.write(new byte[] {(byte) 0xac, (byte) 0xed, 0, 5});
+    }
+    BadInputException e = assertThrows(BadInputException.class,
+        () -> ModelStore.load(HadoopFs.resolve(hostile.toString()), conf, false));
+    assertTrue(e.getMessage().contains("Java serialization"), e.getMessage());
+  }
 }
