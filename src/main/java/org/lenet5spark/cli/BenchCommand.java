@@ -8,7 +8,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.hadoop.fs.Path;
 import org.lenet5spark.bench.DataBenchmark;
+import org.lenet5spark.bench.PytorchReference;
+import org.lenet5spark.bench.TrainBenchmark;
+import org.lenet5spark.data.DatasetPreparer;
+import org.lenet5spark.data.ShardFormat;
 import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.Json;
 import org.lenet5spark.io.SparkContexts;
@@ -19,7 +24,9 @@ import picocli.CommandLine.Option;
 /**
  * The benchmark harness ({@code bench}): runs the chosen suites on the full data and writes the
  * figures as JSON (for tools) and prints them (for docs/benchmarks.md). Suites: {@code data}
- * ({@link DataBenchmark}: prepare per format, shard sizes, training input read throughput).
+ * ({@link DataBenchmark}: prepare per format, shard sizes, training input read throughput),
+ * {@code train} ({@link TrainBenchmark}: throughput by batch size, Spark against the local engine,
+ * evaluation, memory) and {@code pytorch} ({@link PytorchReference}, run right after ours).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Measure the job on the full data set and write JSON figures.")
@@ -42,9 +49,22 @@ final class BenchCommand implements Callable<Integer> {
       description = "Where to write the figures as JSON.")
   String json;
 
-  @Option(names = "--suite", split = ",", defaultValue = "data",
-      description = "Suites to run: data (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--suite", split = ",", defaultValue = "data,train,pytorch",
+      description = "Suites to run, comma-separated: data, train, pytorch "
+          + "(default: ${DEFAULT-VALUE}).")
   List<String> suites;
+
+  @Option(names = "--batch-sizes", split = ",", defaultValue = "32,64,128,256",
+      description = "Batch sizes of the single-process throughput (default: ${DEFAULT-VALUE}).")
+  List<Integer> batchSizes;
+
+  @Option(names = "--throughput-images", defaultValue = "12800",
+      description = "Images timed per batch size (default: ${DEFAULT-VALUE}).")
+  int throughputImages;
+
+  @Option(names = "--pytorch-batch-size", defaultValue = "64",
+      description = "Batch size of the PyTorch/DL4J comparison (default: ${DEFAULT-VALUE}).")
+  int pytorchBatch;
 
   @Option(names = "--shards", defaultValue = "4", description = "Shards (default: 4).")
   int shards;
@@ -59,9 +79,9 @@ final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     for (String s : suites) {
-      if (!s.equals("data")) {
+      if (!List.of("data", "train", "pytorch").contains(s)) {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-            "unknown suite " + s + " (expected data)");
+            "unknown suite " + s + " (expected data, train or pytorch)");
       }
     }
     Map<String, Object> out = new LinkedHashMap<>();
@@ -70,9 +90,25 @@ final class BenchCommand implements Callable<Integer> {
     JavaSparkContext sc = SparkContexts.start("lenet5-bench", master);
     try {
       out.put("spark_master", sc.master());
+      Path workPath = HadoopFs.resolve(work);
+      Path binary = new Path(workPath, "shards-binary");
       if (suites.contains("data")) {
-        out.put("data", DataBenchmark.run(sc, HadoopFs.resolve(input), HadoopFs.resolve(work),
-            shards, 32, repeats));
+        out.put("data", DataBenchmark.run(sc, HadoopFs.resolve(input), workPath, shards, 32,
+            repeats));
+      } else if (!HadoopFs.exists(new Path(binary, "_SUCCESS"), sc.hadoopConfiguration())) {
+        DatasetPreparer.run(sc, new DatasetPreparer.Options(HadoopFs.resolve(input), binary,
+            ShardFormat.BINARY, shards, DatasetPreparer.SourceNames.MNIST, true));
+      }
+      if (suites.contains("train")) {
+        out.put("train", TrainBenchmark.run(sc, binary, new Path(workPath, "train"),
+            batchSizes, throughputImages, 32));
+      }
+      if (suites.contains("pytorch")) {
+        java.nio.file.Path shardsDir = java.nio.file.Path.of(binary.toUri());
+        Map<String, Object> torch = PytorchReference.run(java.nio.file.Path.of("bench",
+            "pytorch_lenet5.py"), shardsDir, pytorchBatch, 1,
+            Runtime.getRuntime().availableProcessors());
+        out.put("pytorch", torch);
       }
     } finally {
       sc.stop();

@@ -51,7 +51,7 @@ public final class LocalEngine implements TrainingEngine {
     long examples = 0;
     for (int start = 0; start < order.length; start += batchSize) {
       int n = Math.min(batchSize, order.length - start);
-      DataSet batch = gather(train, order, start, n);
+      DataSet batch = gatherBatch(train, order, start, n);
       if (augment != null) {
         batch.setFeatures(augment.distort(batch.getFeatures(), distortions));
       }
@@ -86,7 +86,7 @@ public final class LocalEngine implements TrainingEngine {
   }
 
   /** The examples {@code order[start..start+n)} of a block as one minibatch. */
-  static DataSet gather(ExampleBlock block, int[] order, int start, int n) {
+  public static DataSet gatherBatch(ExampleBlock block, int[] order, int start, int n) {
     int size = block.imageSize();
     float[] f = new float[n * size];
     float[] y = new float[n * IdxReader.NUM_CLASSES];

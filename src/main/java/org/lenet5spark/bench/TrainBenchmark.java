@@ -1,0 +1,169 @@
+package org.lenet5spark.bench;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.bytedeco.javacpp.Pointer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.lenet5spark.data.ExampleBlock;
+import org.lenet5spark.data.ShardCatalog;
+import org.lenet5spark.eval.Evaluator;
+import org.lenet5spark.model.LeNet5;
+import org.lenet5spark.train.LocalEngine;
+import org.lenet5spark.train.SparkEngine;
+import org.lenet5spark.train.TrainOptions;
+import org.lenet5spark.train.TrainingEngine;
+import org.nd4j.linalg.dataset.DataSet;
+
+/**
+ * Benchmarks training on the full prepared data: single-process DL4J throughput by batch size,
+ * a full epoch of the local engine against Spark parameter averaging with 1 and 2 workers (the
+ * overhead ratio; the second Spark epoch is timed, after DL4J's one-off export), evaluation
+ * throughput, and peak memory (heap, JavaCPP off-heap, process RSS).
+ */
+public final class TrainBenchmark {
+  private TrainBenchmark() {
+  }
+
+  /** Runs the measurements; {@code work} is a scratch folder for Spark's exports. */
+  public static Map<String, Object> run(JavaSparkContext sc, Path data, Path work,
+      List<Integer> batchSizes, int throughputImages, int sparkBatch) throws IOException {
+    Configuration conf = sc.hadoopConfiguration();
+    ShardCatalog train = ShardCatalog.open(data, "train", conf);
+    ShardCatalog test = ShardCatalog.open(data, "test", conf);
+    ExampleBlock trainBlock = ExampleBlock.read(train, conf);
+    ExampleBlock testBlock = ExampleBlock.read(test, conf);
+    TrainOptions base = TrainOptions.defaults(data, work);
+    Map<String, Object> out = new LinkedHashMap<>();
+    MemoryPeaks peaks = new MemoryPeaks();
+
+    List<Map<String, Object>> byBatch = new ArrayList<>();
+    for (int b : batchSizes) {
+      MultiLayerNetwork net = LeNet5.build(LeNet5.Variant.MODERN, base.seed(), base.newUpdater(),
+          0);
+      int[] order = new int[trainBlock.count()];
+      for (int i = 0; i < order.length; i++) {
+        order[i] = i;
+      }
+      int warm = Math.min(20 * b, throughputImages / 4);
+      fitRange(net, trainBlock, order, 0, warm, b);
+      long t0 = System.nanoTime();
+      int n = Math.min(throughputImages, order.length - warm);
+      fitRange(net, trainBlock, order, warm, n, b);
+      double secs = (System.nanoTime() - t0) / 1e9;
+      peaks.sample();
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("batch_size", b);
+      row.put("images", n);
+      row.put("seconds", secs);
+      row.put("images_per_second", n / secs);
+      byBatch.add(row);
+    }
+    out.put("single_process_throughput", byBatch);
+
+    Map<String, Object> epochs = new LinkedHashMap<>();
+    TrainOptions localOpts = withEngine(base, "local", 1, sparkBatch);
+    MultiLayerNetwork localNet = LeNet5.build(LeNet5.Variant.MODERN, base.seed(),
+        base.newUpdater(), 0);
+    try (LocalEngine local = new LocalEngine(localOpts, localNet, trainBlock,
+        train.manifest().toNormalization())) {
+      TrainingEngine.EpochFit fit = local.fitEpoch(1, base.learningRate());
+      epochs.put("local_epoch_seconds", fit.seconds());
+      epochs.put("local_samples_per_second", fit.samplesPerSecond());
+    }
+    peaks.sample();
+    for (int workers : List.of(1, 2)) {
+      TrainOptions so = withEngine(base, "spark", workers, sparkBatch);
+      MultiLayerNetwork net = LeNet5.build(LeNet5.Variant.MODERN, base.seed(), base.newUpdater(),
+          0);
+      Path export = new Path(work, "export-" + workers);
+      try (SparkEngine spark = new SparkEngine(sc, so, net, train, export, 0)) {
+        TrainingEngine.EpochFit first = spark.fitEpoch(1, base.learningRate());
+        TrainingEngine.EpochFit second = spark.fitEpoch(2, base.learningRate());
+        epochs.put("spark_" + workers + "w_first_epoch_seconds", first.seconds());
+        epochs.put("spark_" + workers + "w_epoch_seconds", second.seconds());
+        epochs.put("spark_" + workers + "w_samples_per_second", second.samplesPerSecond());
+        epochs.put("spark_" + workers + "w_examples_per_epoch", second.examples());
+      }
+      peaks.sample();
+    }
+    double local = (Double) epochs.get("local_epoch_seconds");
+    epochs.put("ratio_spark_1w_to_local", (Double) epochs.get("spark_1w_epoch_seconds") / local);
+    epochs.put("ratio_spark_2w_to_local", (Double) epochs.get("spark_2w_epoch_seconds") / local);
+    epochs.put("batch_size_per_worker", sparkBatch);
+    out.put("epoch_time", epochs);
+
+    MultiLayerNetwork evalNet = LeNet5.build(LeNet5.Variant.MODERN, 1, base.newUpdater(), 0);
+    Evaluator.evaluate(evalNet, testBlock, 1000);
+    long t0 = System.nanoTime();
+    Evaluator.evaluate(evalNet, testBlock, 1000);
+    double evalSecs = (System.nanoTime() - t0) / 1e9;
+    out.put("evaluation_images_per_second", testBlock.count() / evalSecs);
+    peaks.sample();
+    out.put("peak_memory", peaks.report());
+    return out;
+  }
+
+  private static TrainOptions withEngine(TrainOptions b, String engine, int workers, int batch) {
+    return new TrainOptions(b.data(), b.output(), engine, 2, workers, batch,
+        b.averagingFrequency(), b.prefetch(), b.approach(), b.storageLevel(), null, b.seed(),
+        b.variant(), b.updater(), b.learningRate(), b.lrDecay(), b.l2(), false, false, false,
+        b.keepCheckpoints());
+  }
+
+  private static void fitRange(MultiLayerNetwork net, ExampleBlock block, int[] order,
+      int start, int count, int batch) {
+    for (int s = start; s < start + count; s += batch) {
+      int n = Math.min(batch, start + count - s);
+      DataSet d = LocalEngine.gatherBatch(block, order, s, n);
+      net.fit(d);
+    }
+  }
+
+
+  /** Peak heap, JavaCPP off-heap and RSS seen at the sample points. */
+  static final class MemoryPeaks {
+    private long offHeap;
+
+    void sample() {
+      offHeap = Math.max(offHeap, Pointer.totalBytes());
+    }
+
+    Map<String, Object> report() {
+      long heap = 0;
+      for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+        if (pool.getType() == MemoryType.HEAP && pool.getPeakUsage() != null) {
+          heap += pool.getPeakUsage().getUsed();
+        }
+      }
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("heap_peak_mb", heap >> 20);
+      m.put("javacpp_offheap_peak_mb_sampled", offHeap >> 20);
+      m.put("rss_peak_mb", rssPeakMb());
+      return m;
+    }
+
+    private static long rssPeakMb() {
+      try {
+        for (String line : Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+          if (line.startsWith("VmHWM:")) {
+            return Long.parseLong(line.replaceAll("[^0-9]", "")) >> 10;
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        return -1;
+      }
+      return -1;
+    }
+  }
+
+}
