@@ -22,6 +22,8 @@ import picocli.CommandLine.Command;
         PrepareCommand.class,
         TrainCommand.class,
         EvaluateCommand.class,
+        PredictCommand.class,
+        ReportCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class Lenet5Cli implements Runnable {
