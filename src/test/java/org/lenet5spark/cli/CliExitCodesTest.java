@@ -21,7 +21,7 @@ class CliExitCodesTest {
   Path tmp;
 
   @ParameterizedTest
-  @ValueSource(strings = {"fetch", "prepare", "train", "evaluate"})
+  @ValueSource(strings = {"fetch", "prepare", "train", "evaluate", "predict", "report"})
   void everySubcommandHasHelp(String sub) {
     CliRun r = CliRun.of(sub, "--help");
     assertEquals(ExitCodes.OK, r.code());
