@@ -13,6 +13,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.storage.StorageLevel;
 import org.lenet5spark.compat.Dl4jWorkarounds;
 import org.lenet5spark.data.DigitImage;
 import org.lenet5spark.data.ExampleBlock;
@@ -35,8 +36,8 @@ import org.slf4j.LoggerFactory;
  * The {@code predict} job: loads {@code model.zip} (any Hadoop URI), recognises the input
  * ({@link PredictInput}) and predicts every example, either in this process or on Spark with the
  * model broadcast once and one task per shard, per slice of 2,048 IDX images or per group of
- * pictures; results stream back to the driver in input order and are written by
- * {@link PredictionWriter}. Runs after {@code train}.
+ * pictures; the tasks run in parallel, their results are kept by Spark and then streamed to the
+ * driver one partition at a time, in input order, and written by {@link PredictionWriter}. Runs after {@code train}.
  */
 public final class PredictJob {
   private static final Logger LOG = LoggerFactory.getLogger(PredictJob.class);
@@ -90,7 +91,14 @@ public final class PredictJob {
     }
     JavaSparkContext sc = SparkContexts.start("lenet5-predict", o.master());
     try {
-      Iterator<Prediction> rows = distributed(sc, modelBytes, in, idxRaw, norm).toLocalIterator();
+      // compute every partition in parallel once (kept serialised, spilling to disk), then
+      // stream the partitions to the driver one at a time, in input order
+      JavaRDD<Prediction> predictions = distributed(sc, modelBytes, in, idxRaw, norm)
+          .persist(StorageLevel.MEMORY_AND_DISK_SER());
+      long computed = predictions.count();
+      LOG.info("predicted {} inputs in {} Spark tasks", computed,
+          predictions.getNumPartitions());
+      Iterator<Prediction> rows = predictions.toLocalIterator();
       return new Summary(write(rows, o, conf, stdout), in.kind(), true);
     } finally {
       sc.stop();
