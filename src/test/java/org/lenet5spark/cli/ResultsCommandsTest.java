@@ -144,6 +144,7 @@ class ResultsCommandsTest {
     assertEquals(3, images, "curves, confusion matrix and mistakes");
   }
 
+  /** What headless Chromium made of a page: the DOM after loading, and its console lines. */
   private record Browser(String dom, List<String> consoleLines) {
   }
 
