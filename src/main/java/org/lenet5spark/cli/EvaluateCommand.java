@@ -6,9 +6,11 @@ import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.lenet5spark.data.ExampleBlock;
+import org.lenet5spark.data.IdxInput;
 import org.lenet5spark.data.ShardCatalog;
 import org.lenet5spark.eval.EvalResult;
 import org.lenet5spark.eval.Evaluator;
+import org.lenet5spark.eval.InputNormalization;
 import org.lenet5spark.io.BadInputException;
 import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.Json;
@@ -19,9 +21,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * CLI of evaluation: loads {@code model.zip} from any Hadoop URI and evaluates it on the test split
- * of prepared shards (after checking their checksums and that the model's normaliser matches the
- * shards'). Prints a table, or JSON with {@code --json}. Runs after {@code train}.
+ * CLI of evaluation: loads {@code model.zip} from any Hadoop URI and evaluates it on a split of
+ * prepared shards (after checking their checksums and that the model's normaliser matches the
+ * shards') or on raw IDX files (normalised with the model's own normaliser). Prints a table, or
+ * JSON with {@code --json}. Runs after {@code train}.
  */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
     description = "Evaluate a trained model on the test split: accuracy, loss, confusion matrix.")
@@ -37,8 +40,17 @@ final class EvaluateCommand implements Callable<Integer> {
   String model;
 
   @Option(names = "--data", required = true, paramLabel = "URI",
-      description = "Output folder of 'prepare'.")
+      description = "Output folder of 'prepare', or a folder (or images file) of IDX files, raw "
+          + "or .gz, normalised with the model's own normaliser.")
   String data;
+
+  @Option(names = "--images", paramLabel = "NAME",
+      description = "IDX images file name in --data (default: the split's MNIST name).")
+  String imagesName;
+
+  @Option(names = "--labels", paramLabel = "NAME",
+      description = "IDX labels file name in --data (default: the split's MNIST name).")
+  String labelsName;
 
   @Option(names = "--split", defaultValue = "test", paramLabel = "train|test",
       description = "Split to evaluate (default: ${DEFAULT-VALUE}).")
@@ -56,17 +68,27 @@ final class EvaluateCommand implements Callable<Integer> {
     Configuration conf = HadoopFs.newConfiguration();
     Path modelPath = HadoopFs.resolve(model);
     ModelStore.Loaded loaded = ModelStore.load(modelPath, conf, false);
-    ShardCatalog catalog = ShardCatalog.open(HadoopFs.resolve(data), split, conf);
-    checkNormalization(loaded, catalog);
-    catalog.verifyChecksums(conf);
-    ExampleBlock block = ExampleBlock.read(catalog, conf);
+    Path dataPath = HadoopFs.resolve(data);
+    ExampleBlock block;
+    String source;
+    if (imagesName == null && labelsName == null && IdxInput.isPreparedData(dataPath, conf)) {
+      ShardCatalog catalog = ShardCatalog.open(dataPath, split, conf);
+      checkNormalization(loaded, catalog);
+      catalog.verifyChecksums(conf);
+      block = ExampleBlock.read(catalog, conf);
+      source = catalog.dataRoot().toString();
+    } else {
+      IdxInput idx = IdxInput.locate(dataPath, split, imagesName, labelsName, true, conf);
+      block = idx.read(InputNormalization.of(loaded.normalizer(), modelPath.toString()), conf);
+      source = idx.images().toString();
+    }
     long t0 = System.nanoTime();
     EvalResult r = Evaluator.evaluate(loaded.network(), block, 1000);
     double secs = (System.nanoTime() - t0) / 1e9;
     if (json) {
       Map<String, Object> out = new LinkedHashMap<>();
       out.put("model", modelPath.toString());
-      out.put("data", catalog.dataRoot().toString());
+      out.put("data", source);
       out.put("split", split);
       out.put("count", r.count());
       out.put("accuracy", r.accuracy());

@@ -24,6 +24,8 @@ import picocli.CommandLine.Option;
         PrepareCommand.class,
         TrainCommand.class,
         EvaluateCommand.class,
+        PredictCommand.class,
+        ReportCommand.class,
         BenchCommand.class,
         DoctorCommand.class,
         CommandLine.HelpCommand.class

@@ -21,7 +21,8 @@ class CliExitCodesTest {
   Path tmp;
 
   @ParameterizedTest
-  @ValueSource(strings = {"fetch", "prepare", "train", "evaluate", "doctor"})
+  @ValueSource(strings = {"fetch", "prepare", "train", "evaluate", "predict", "report", "bench",
+      "doctor"})
   void everySubcommandHasHelp(String sub) {
     CliRun r = CliRun.of(sub, "--help");
     assertEquals(ExitCodes.OK, r.code());

@@ -1,0 +1,186 @@
+package org.lenet5spark.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Base64;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes the single self-contained HTML page of {@code report}: inline CSS, the PNG charts
+ * embedded as base64 {@code data:} URIs, no script and no external resource, so it opens from
+ * any folder without a server or network. Shows the last epoch's summary, the charts, the
+ * per-epoch and per-class tables, and the run's configuration, timings and versions from
+ * {@code run.json}. Runs after the charts are rendered.
+ */
+public final class HtmlPage {
+  private static final List<String> EPOCH_COLUMNS = List.of("epoch", "train_accuracy",
+      "test_accuracy", "train_loss", "test_loss", "macro_f1", "epoch_seconds", "eval_seconds",
+      "samples_per_second", "train_examples", "learning_rate");
+
+  private static final String CSS = String.join("\n",
+      "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em auto;",
+      "max-width:1320px;color:#222;padding:0 1em}",
+      "h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:1.8em;border-bottom:1px solid #ddd}",
+      "table{border-collapse:collapse;margin:.5em 0;font-size:.9em}",
+      "th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}",
+      "th{background:#f3f3f3}td.k,th.k{text-align:left}",
+      "img{max-width:100%;border:1px solid #eee}",
+      ".summary span{display:inline-block;margin-right:2em;font-size:1.2em}",
+      ".muted{color:#666;font-size:.9em}");
+
+  private HtmlPage() {
+  }
+
+  /**
+   * The page.
+   *
+   * @param records the run's files
+   * @param images PNGs to embed, by caption, in order
+   * @param notes extra lines shown under the title (e.g. the data used for the grid)
+   */
+  public static String render(RunRecords records, Map<String, byte[]> images, List<String> notes) {
+    JsonNode run = records.run();
+    JsonNode last = records.lastEpoch();
+    StringBuilder sb = new StringBuilder();
+    sb.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+        .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+        .append("<title>LeNet-5 training report</title>\n<style>\n").append(CSS)
+        .append("\n</style>\n</head>\n<body>\n");
+    sb.append("<h1>LeNet-5 training report</h1>\n<p class=\"muted\">run ")
+        .append(esc(records.files().root().toString())).append(" &middot; status ")
+        .append(esc(text(run, "status"))).append(records.complete() ? "" : " (no _SUCCESS)")
+        .append("</p>\n");
+    for (String n : notes) {
+      sb.append("<p class=\"muted\">").append(esc(n)).append("</p>\n");
+    }
+    sb.append("<div class=\"summary\">")
+        .append(String.format("<span>epochs <b>%d</b></span>", records.epochs().size()))
+        .append(String.format("<span>test accuracy <b>%.4f</b></span>",
+            last.get("test_accuracy").asDouble()))
+        .append(String.format("<span>test loss <b>%.4f</b></span>",
+            last.get("test_loss").asDouble()));
+    if (last.hasNonNull("macro_f1")) {
+      sb.append(String.format("<span>macro F1 <b>%.4f</b></span>", last.get("macro_f1")
+          .asDouble()));
+    }
+    sb.append("</div>\n");
+
+    for (Map.Entry<String, byte[]> e : images.entrySet()) {
+      sb.append("<h2>").append(esc(e.getKey())).append("</h2>\n<img alt=\"")
+          .append(esc(e.getKey())).append("\" src=\"data:image/png;base64,")
+          .append(Base64.getEncoder().encodeToString(e.getValue())).append("\">\n");
+      if (e.getKey().startsWith("Confusion")) {
+        perClass(sb, last);
+      }
+    }
+
+    sb.append("<h2>Per epoch</h2>\n<table>\n<tr>");
+    List<String> cols = EPOCH_COLUMNS.stream()
+        .filter(c -> records.epochs().stream().anyMatch(e -> e.hasNonNull(c))).toList();
+    for (String c : cols) {
+      sb.append("<th>").append(esc(c)).append("</th>");
+    }
+    sb.append("</tr>\n");
+    for (JsonNode e : records.epochs()) {
+      sb.append("<tr>");
+      for (String c : cols) {
+        sb.append("<td>").append(esc(number(e.get(c)))).append("</td>");
+      }
+      sb.append("</tr>\n");
+    }
+    sb.append("</table>\n");
+
+    sb.append("<h2>Timings</h2>\n<table>\n");
+    row(sb, "started", text(run, "started"));
+    row(sb, "finished", text(run, "finished"));
+    double train = 0;
+    double eval = 0;
+    for (JsonNode e : records.epochs()) {
+      train += e.path("epoch_seconds").asDouble(0);
+      eval += e.path("eval_seconds").asDouble(0);
+    }
+    row(sb, "training seconds (sum of epochs)", String.format("%.1f", train));
+    row(sb, "evaluation seconds (sum of epochs)", String.format("%.1f", eval));
+    row(sb, "spark master", text(run, "spark_master"));
+    row(sb, "spark application", text(run, "spark_app_id"));
+    sb.append("</table>\n");
+
+    object(sb, "Configuration", run.get("config"));
+    object(sb, "Data", run.get("data"));
+    object(sb, "Versions", run.get("versions"));
+    sb.append("<p class=\"muted\">Generated by lenet5-spark report from run.json, metrics.jsonl "
+        + "and confusion.jsonl.</p>\n</body>\n</html>\n");
+    return sb.toString();
+  }
+
+  private static void perClass(StringBuilder sb, JsonNode last) {
+    JsonNode p = last.get("precision");
+    JsonNode r = last.get("recall");
+    JsonNode f = last.get("f1");
+    if (p == null || r == null || f == null || !p.isArray()) {
+      return;
+    }
+    sb.append("<table>\n<tr><th>class</th><th>precision</th><th>recall</th><th>F1</th></tr>\n");
+    for (int c = 0; c < p.size(); c++) {
+      sb.append(String.format("<tr><td>%d</td><td>%.4f</td><td>%.4f</td><td>%.4f</td></tr>%n",
+          c, p.get(c).asDouble(), r.get(c).asDouble(), f.get(c).asDouble()));
+    }
+    sb.append("</table>\n");
+  }
+
+  private static void object(StringBuilder sb, String title, JsonNode node) {
+    if (node == null || !node.isObject()) {
+      return;
+    }
+    sb.append("<h2>").append(esc(title)).append("</h2>\n<table>\n");
+    Iterator<Map.Entry<String, JsonNode>> it = node.fields();
+    while (it.hasNext()) {
+      Map.Entry<String, JsonNode> e = it.next();
+      JsonNode v = e.getValue();
+      row(sb, e.getKey(), v.isValueNode() ? v.asText() : v.toString());
+    }
+    sb.append("</table>\n");
+  }
+
+  private static void row(StringBuilder sb, String key, String value) {
+    sb.append("<tr><td class=\"k\">").append(esc(key)).append("</td><td class=\"k\">")
+        .append(esc(value)).append("</td></tr>\n");
+  }
+
+  private static String text(JsonNode node, String key) {
+    JsonNode v = node.get(key);
+    return v == null || v.isNull() ? "" : v.asText();
+  }
+
+  private static String number(JsonNode v) {
+    if (v == null || v.isNull()) {
+      return "";
+    }
+    if (v.isIntegralNumber()) {
+      return v.asText();
+    }
+    if (v.isNumber()) {
+      double d = v.asDouble();
+      return Math.abs(d) >= 100 ? String.format("%.1f", d) : String.format("%.4f", d);
+    }
+    return v.asText();
+  }
+
+  /** Escapes text for HTML content and attribute values. */
+  static String esc(String s) {
+    StringBuilder sb = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '<' -> sb.append("&lt;");
+        case '>' -> sb.append("&gt;");
+        case '&' -> sb.append("&amp;");
+        case '"' -> sb.append("&quot;");
+        case '\'' -> sb.append("&#39;");
+        default -> sb.append(c);
+      }
+    }
+    return sb.toString();
+  }
+}
