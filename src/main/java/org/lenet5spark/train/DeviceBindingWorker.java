@@ -28,6 +28,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class DeviceBindingWorker extends ParameterAveragingTrainingWorker {
   private static final long serialVersionUID = 1L;
+  private static final java.util.Set<String> LOGGED =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
   private static final Logger LOG = LoggerFactory.getLogger(DeviceBindingWorker.class);
   /** Spark's resource name for GPUs. */
   public static final String GPU = "gpu";
@@ -67,8 +69,14 @@ public final class DeviceBindingWorker extends ParameterAveragingTrainingWorker 
     DeviceBinding b = new DeviceBinding(task.taskAttemptId(), task.stageId(),
         task.partitionId(), env == null ? "unknown" : env.executorId(), addresses, d.backend(),
         d.bound());
-    LOG.info("task {} (partition {}) on executor {}: {}", b.taskAttemptId(), b.partitionId(),
-        b.executorId(), b.decision());
+    // Every binding goes to devices.jsonl; the log gets each decision once per executor JVM.
+    if (LOGGED.add(b.decision())) {
+      LOG.info("task {} (partition {}) on executor {}: {}", b.taskAttemptId(), b.partitionId(),
+          b.executorId(), b.decision());
+    } else {
+      LOG.debug("task {} (partition {}) on executor {}: {}", b.taskAttemptId(),
+          b.partitionId(), b.executorId(), b.decision());
+    }
     bindings.add(b);
   }
 
