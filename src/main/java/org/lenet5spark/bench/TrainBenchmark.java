@@ -46,29 +46,8 @@ public final class TrainBenchmark {
     Map<String, Object> out = new LinkedHashMap<>();
     MemoryPeaks peaks = new MemoryPeaks();
 
-    List<Map<String, Object>> byBatch = new ArrayList<>();
-    for (int b : batchSizes) {
-      MultiLayerNetwork net = LeNet5.build(LeNet5.Variant.MODERN, base.seed(), base.newUpdater(),
-          0);
-      int[] order = new int[trainBlock.count()];
-      for (int i = 0; i < order.length; i++) {
-        order[i] = i;
-      }
-      int warm = Math.min(20 * b, throughputImages / 4);
-      fitRange(net, trainBlock, order, 0, warm, b);
-      long t0 = System.nanoTime();
-      int n = Math.min(throughputImages, order.length - warm);
-      fitRange(net, trainBlock, order, warm, n, b);
-      double secs = (System.nanoTime() - t0) / 1e9;
-      peaks.sample();
-      Map<String, Object> row = new LinkedHashMap<>();
-      row.put("batch_size", b);
-      row.put("images", n);
-      row.put("seconds", secs);
-      row.put("images_per_second", n / secs);
-      byBatch.add(row);
-    }
-    out.put("single_process_throughput", byBatch);
+    out.put("single_process_throughput", throughput(trainBlock, base, batchSizes,
+        throughputImages, peaks));
 
     Map<String, Object> epochs = new LinkedHashMap<>();
     TrainOptions localOpts = withEngine(base, "local", 1, sparkBatch);
@@ -113,6 +92,34 @@ public final class TrainBenchmark {
     return out;
   }
 
+  /** Single-process DL4J training throughput (images/s) for each batch size. */
+  public static List<Map<String, Object>> throughput(ExampleBlock trainBlock, TrainOptions base,
+      List<Integer> batchSizes, int throughputImages, MemoryPeaks peaks) {
+    List<Map<String, Object>> byBatch = new ArrayList<>();
+    for (int b : batchSizes) {
+      MultiLayerNetwork net = LeNet5.build(LeNet5.Variant.MODERN, base.seed(), base.newUpdater(),
+          0);
+      int[] order = new int[trainBlock.count()];
+      for (int i = 0; i < order.length; i++) {
+        order[i] = i;
+      }
+      int warm = Math.min(20 * b, throughputImages / 4);
+      fitRange(net, trainBlock, order, 0, warm, b);
+      long t0 = System.nanoTime();
+      int n = Math.min(throughputImages, order.length - warm);
+      fitRange(net, trainBlock, order, warm, n, b);
+      double secs = (System.nanoTime() - t0) / 1e9;
+      peaks.sample();
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("batch_size", b);
+      row.put("images", n);
+      row.put("seconds", secs);
+      row.put("images_per_second", n / secs);
+      byBatch.add(row);
+    }
+    return byBatch;
+  }
+
   private static TrainOptions withEngine(TrainOptions b, String engine, int workers, int batch) {
     return new TrainOptions(b.data(), b.output(), engine, 2, workers, batch,
         b.averagingFrequency(), b.prefetch(), b.approach(), b.storageLevel(), null, b.seed(),
@@ -131,14 +138,16 @@ public final class TrainBenchmark {
 
 
   /** Peak heap, JavaCPP off-heap and RSS seen at the sample points. */
-  static final class MemoryPeaks {
+  public static final class MemoryPeaks {
     private long offHeap;
 
-    void sample() {
+    /** Records the current off-heap use. */
+    public void sample() {
       offHeap = Math.max(offHeap, Pointer.totalBytes());
     }
 
-    Map<String, Object> report() {
+    /** The peaks seen so far. */
+    public Map<String, Object> report() {
       long heap = 0;
       for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
         if (pool.getType() == MemoryType.HEAP && pool.getPeakUsage() != null) {

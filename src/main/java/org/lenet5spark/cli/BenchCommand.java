@@ -50,7 +50,8 @@ final class BenchCommand implements Callable<Integer> {
   String json;
 
   @Option(names = "--suite", split = ",", defaultValue = "data,train,pytorch",
-      description = "Suites to run, comma-separated: data, train, pytorch "
+      description = "Suites to run, comma-separated: data, train, throughput (the first part "
+          + "of train alone), pytorch "
           + "(default: ${DEFAULT-VALUE}).")
   List<String> suites;
 
@@ -79,9 +80,9 @@ final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     for (String s : suites) {
-      if (!List.of("data", "train", "pytorch").contains(s)) {
+      if (!List.of("data", "train", "throughput", "pytorch").contains(s)) {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-            "unknown suite " + s + " (expected data, train or pytorch)");
+            "unknown suite " + s + " (expected data, train, throughput or pytorch)");
       }
     }
     Map<String, Object> out = new LinkedHashMap<>();
@@ -102,6 +103,18 @@ final class BenchCommand implements Callable<Integer> {
       if (suites.contains("train")) {
         out.put("train", TrainBenchmark.run(sc, binary, new Path(workPath, "train"),
             batchSizes, throughputImages, 32));
+      }
+      if (suites.contains("throughput")) {
+        var conf = sc.hadoopConfiguration();
+        var block = org.lenet5spark.data.ExampleBlock.read(
+            org.lenet5spark.data.ShardCatalog.open(binary, "train", conf), conf);
+        var peaks = new TrainBenchmark.MemoryPeaks();
+        out.put("single_process_throughput", TrainBenchmark.throughput(block,
+            org.lenet5spark.train.TrainOptions.defaults(binary, workPath), batchSizes,
+            throughputImages, peaks));
+        out.put("peak_memory", peaks.report());
+        out.put("helpers_enabled", org.lenet5spark.compat.Dl4jWorkarounds.helpersEnabled());
+        out.put("omp_num_threads", System.getenv("OMP_NUM_THREADS"));
       }
       if (suites.contains("pytorch")) {
         java.nio.file.Path shardsDir = java.nio.file.Path.of(binary.toUri());
