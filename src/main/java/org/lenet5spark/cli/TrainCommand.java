@@ -67,6 +67,12 @@ final class TrainCommand implements Callable<Integer> {
       description = "Spark storage level of the training RDD (default: ${DEFAULT-VALUE}).")
   String storageLevel;
 
+  @Option(names = "--repartition", defaultValue = TrainOptions.DEFAULT_REPARTITION,
+      paramLabel = "always|when-needed|never",
+      description = "When DL4J repartitions each averaging round's data (default: "
+          + "${DEFAULT-VALUE}).")
+  String repartition;
+
   @Option(names = "--export-dir", paramLabel = "URI",
       description = "Folder for DL4J's exported minibatches, on the output's file system "
           + "(default: <output>/_scratch, removed at the end).")
@@ -140,7 +146,7 @@ final class TrainCommand implements Callable<Integer> {
 
   TrainOptions options() {
     return new TrainOptions(HadoopFs.resolve(data), HadoopFs.resolve(output), engine, epochs,
-        workers, batchSize, averagingFrequency, prefetch, approach, storageLevel,
+        workers, batchSize, averagingFrequency, prefetch, approach, storageLevel, repartition,
         exportDir == null ? null : HadoopFs.resolve(exportDir), seed,
         LeNet5.Variant.parse(variant), updater, learningRate, lrDecay, l2, augment, resume,
         overwrite, keepCheckpoints);

@@ -27,6 +27,9 @@ import org.nd4j.linalg.learning.config.Sgd;
  * @param approach DL4J's RDD training approach: "export" (minibatches saved once to the export
  *     folder and reused every epoch) or "direct" (the RDD is split and repartitioned every epoch)
  * @param storageLevel Spark storage level of the training RDD (for example MEMORY_ONLY_SER)
+ * @param repartition when DL4J repartitions each averaging round's data: "always" (DL4J's
+ *     default: a shuffle every round), "when-needed" (only when the partition count differs from
+ *     the workers) or "never"
  * @param exportDir folder for exported minibatches, on the same file system as the output
  *     (null: {@code <output>/_scratch})
  * @param seed seed of weight initialisation, data splitting and shuffling
@@ -42,7 +45,7 @@ import org.nd4j.linalg.learning.config.Sgd;
  */
 public record TrainOptions(Path data, Path output, String engine, int epochs, int workers,
     int batchSize, int averagingFrequency, int prefetch, String approach, String storageLevel,
-    Path exportDir, long seed, LeNet5.Variant variant, String updater, double learningRate,
+    String repartition, Path exportDir, long seed, LeNet5.Variant variant, String updater, double learningRate,
     double lrDecay, double l2, boolean augment, boolean resume, boolean overwrite,
     int keepCheckpoints) {
 
@@ -62,6 +65,8 @@ public record TrainOptions(Path data, Path output, String engine, int epochs, in
   public static final String DEFAULT_APPROACH = "export";
   /** Default storage level of the training RDD (DL4J's default). */
   public static final String DEFAULT_STORAGE_LEVEL = "MEMORY_ONLY_SER";
+  /** Default repartitioning (DL4J's). */
+  public static final String DEFAULT_REPARTITION = "always";
   /** Default seed. */
   public static final long DEFAULT_SEED = 12345;
   /** Default updater. */
@@ -92,6 +97,9 @@ public record TrainOptions(Path data, Path output, String engine, int epochs, in
     } catch (IllegalArgumentException e) {
       throw new BadInputException("--storage-level: unknown Spark storage level " + storageLevel);
     }
+    repartition = repartition.toLowerCase(Locale.ROOT);
+    require(repartition.equals("always") || repartition.equals("never")
+        || repartition.equals("when-needed"), "--repartition must be always, when-needed or never");
     require(learningRate > 0 && Double.isFinite(learningRate), "--learning-rate must be > 0");
     require(lrDecay > 0 && lrDecay <= 1, "--lr-decay must be in (0, 1]");
     require(l2 >= 0 && Double.isFinite(l2), "--l2 must be 0 or more");
@@ -110,7 +118,7 @@ public record TrainOptions(Path data, Path output, String engine, int epochs, in
   public static TrainOptions defaults(Path data, Path output) {
     return new TrainOptions(data, output, DEFAULT_ENGINE, DEFAULT_EPOCHS, DEFAULT_WORKERS,
         DEFAULT_BATCH_SIZE, DEFAULT_AVERAGING_FREQUENCY, DEFAULT_PREFETCH, DEFAULT_APPROACH,
-        DEFAULT_STORAGE_LEVEL, null, DEFAULT_SEED, LeNet5.Variant.MODERN, DEFAULT_UPDATER,
+        DEFAULT_STORAGE_LEVEL, DEFAULT_REPARTITION, null, DEFAULT_SEED, LeNet5.Variant.MODERN, DEFAULT_UPDATER,
         DEFAULT_LEARNING_RATE, DEFAULT_LR_DECAY, DEFAULT_L2, false, false, false,
         DEFAULT_KEEP_CHECKPOINTS);
   }
@@ -168,6 +176,7 @@ public record TrainOptions(Path data, Path output, String engine, int epochs, in
     m.put("epochs", epochs);
     m.put("worker_prefetch", prefetch);
     m.put("storage_level", storageLevel);
+    m.put("repartition", repartition);
     m.put("export_dir", exportDir == null ? null : exportDir.toString());
     m.put("keep_checkpoints", keepCheckpoints);
     m.put("resume", resume);

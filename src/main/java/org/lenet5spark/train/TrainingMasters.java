@@ -2,6 +2,7 @@ package org.lenet5spark.train;
 
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import org.deeplearning4j.spark.api.Repartition;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.deeplearning4j.spark.impl.paramavg.util.ExportSupport;
 import java.util.List;
@@ -44,7 +45,12 @@ public final class TrainingMasters {
             .rngSeed(o.seed() + 7919L * startEpoch)
             .storageLevel(level == StorageLevel.NONE() ? null : level)
             .exportDirectory(exportDir.toString())
-            .trainingHooks(hooks);
+            .trainingHooks(hooks)
+            .repartionData(switch (o.repartition()) {
+              case "never" -> Repartition.Never;
+              case "when-needed" -> Repartition.NumPartitionsWorkersDiffers;
+              default -> Repartition.Always;
+            });
     boolean direct = o.approach().equals("direct");
     if (!direct && !ExportSupport.exportSupported(sc)) {
       LOG.warn("master {} with a local default file system: DL4J cannot export minibatches; "
