@@ -25,8 +25,9 @@ import org.lenet5spark.testing.SparkHome;
 /**
  * Executor loss for real: training on Spark {@code local-cluster[2,1,1024]} (two executor JVMs),
  * one executor process is killed (SIGKILL) in the middle of the second epoch. Spark replaces it
- * and retries the lost tasks; the run completes, and its final accuracy is within 0.5 percentage
- * points of an undisturbed run with the same seed.
+ * and retries the lost tasks; the run completes, and its final accuracy on the full 10,000-image
+ * test set is within 0.5 percentage points of an undisturbed run with the same seed (recomputed
+ * partitions can reach a worker in another order, so the two runs need not be identical).
  */
 class ExecutorLossIT {
   @TempDir
@@ -36,7 +37,7 @@ class ExecutorLossIT {
 
   @BeforeAll
   static void setUp() throws IOException {
-    data = SmallData.prepare(SmallData.realSubset(tmp.resolve("idx"), 6000, 1000),
+    data = SmallData.prepare(SmallData.realSubset(tmp.resolve("idx"), 10_000, 10_000),
         tmp.resolve("shards"), "binary", 4);
     home = SparkHome.create(Path.of("target", "spark-home-embedded"),
         List.of(Path.of("target", "classpath.txt")),
@@ -61,7 +62,8 @@ class ExecutorLossIT {
             + Files.readString(Path.of("target", "classpath.txt")).trim(),
         Lenet5Cli.class.getName(), "train", "--master", "local-cluster[2,1,1024]",
         "--data", data.toUri().toString(), "--output", run.toUri().toString(),
-        "--epochs", "3", "--workers", "2", "--batch-size", "32", "--seed", "21"));
+        "--epochs", "3", "--workers", "2", "--batch-size", "32", "--seed", "21",
+        "--repartition", "when-needed"));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log);
     pb.environment().put("SPARK_HOME", home.toString());
     pb.environment().put("SPARK_SCALA_VERSION", "2.12");
