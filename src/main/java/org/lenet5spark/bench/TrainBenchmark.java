@@ -115,6 +115,15 @@ public final class TrainBenchmark {
       row.put("images", n);
       row.put("seconds", secs);
       row.put("images_per_second", n / secs);
+      // the forward pass alone over the same images: its share of a training step
+      long f0 = System.nanoTime();
+      for (int st = warm; st < warm + n; st += b) {
+        int m = Math.min(b, warm + n - st);
+        net.output(LocalEngine.gatherBatch(trainBlock, order, st, m).getFeatures(), false);
+      }
+      double fwd = (System.nanoTime() - f0) / 1e9;
+      row.put("forward_only_seconds", fwd);
+      row.put("forward_share_of_step", fwd / secs);
       byBatch.add(row);
     }
     return byBatch;
