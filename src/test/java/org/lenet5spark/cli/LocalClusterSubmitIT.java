@@ -18,6 +18,7 @@ import org.lenet5spark.io.Json;
 import org.lenet5spark.testing.CliRun;
 import org.lenet5spark.testing.IdxFixtures;
 import org.lenet5spark.testing.Java17Flags;
+import org.lenet5spark.testing.LocalClusterJob;
 import org.lenet5spark.testing.SparkHome;
 
 /**
@@ -46,14 +47,10 @@ class LocalClusterSubmitIT {
         List.of(sparkClasspath), List.of());
     Path appJar = Path.of("target", "lenet5-spark-app.jar").toAbsolutePath();
     assertTrue(Files.exists(appJar), "run 'mvn package' first: " + appJar);
-    String executorOpts = String.join(" ", Java17Flags.read())
-        + " -Dorg.bytedeco.javacpp.maxbytes=1G -Dorg.bytedeco.javacpp.maxphysicalbytes=2G"
-        + " -Dorg.eclipse.deeplearning4j.helpers.disable=false";
+    String executorOpts = LocalClusterJob.executorJavaOptions();
     Path run = tmp.resolve("run");
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(Java17Flags.read());
-    cmd.addAll(List.of("-Xmx2g", "-cp", Files.readString(sparkClasspath).trim(),
+    List<String> cmd = LocalClusterJob.java(List.of("-cp",
+        Files.readString(sparkClasspath).trim(),
         "org.apache.spark.deploy.SparkSubmit",
         "--master", "local-cluster[2,1,1024]",
         "--properties-file", Path.of("conf", "spark-defaults.local.conf.template")
@@ -68,12 +65,7 @@ class LocalClusterSubmitIT {
         "--epochs", "1", "--workers", "2", "--batch-size", "16", "--averaging-frequency", "2",
         "--prefetch", "0"));
     File log = tmp.resolve("spark-submit.log").toFile();
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log);
-    pb.environment().put("SPARK_HOME", home.toString());
-    // Spark's launcher guesses the Scala version from a build tree unless told.
-    pb.environment().put("SPARK_SCALA_VERSION", "2.12");
-    pb.environment().put("OMP_NUM_THREADS", "1");
-    Process p = pb.start();
+    Process p = LocalClusterJob.start(cmd, home, log);
     if (!p.waitFor(5, TimeUnit.MINUTES)) {
       p.destroyForcibly();
       throw new AssertionError("spark-submit timed out; log: " + log);

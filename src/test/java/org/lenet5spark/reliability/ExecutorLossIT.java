@@ -9,16 +9,14 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.lenet5spark.cli.Lenet5Cli;
 import org.lenet5spark.io.Json;
-import org.lenet5spark.testing.Java17Flags;
+import org.lenet5spark.testing.LocalClusterJob;
 import org.lenet5spark.testing.SmallData;
 import org.lenet5spark.testing.SparkHome;
 
@@ -45,30 +43,10 @@ class ExecutorLossIT {
   }
 
   private static Process train(Path run, File log) throws IOException {
-    String executorOpts = String.join(" ", Java17Flags.read())
-        + " -Dorg.bytedeco.javacpp.maxbytes=1G -Dorg.bytedeco.javacpp.maxphysicalbytes=2G"
-        + " -Dorg.eclipse.deeplearning4j.helpers.disable=false";
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(Java17Flags.read());
-    cmd.addAll(List.of("-Xmx2g",
-        "-Dspark.executor.memory=1g",
-        "-Dspark.executor.extraJavaOptions=" + executorOpts,
-        "-Dspark.executorEnv.OMP_NUM_THREADS=1",
-        "-Dspark.locality.wait=0s",
-        "-Dspark.ui.enabled=false",
-        "-Dspark.driver.host=127.0.0.1",
-        "-cp", Path.of("target", "lenet5-spark.jar").toAbsolutePath() + File.pathSeparator
-            + Files.readString(Path.of("target", "classpath.txt")).trim(),
-        Lenet5Cli.class.getName(), "train", "--master", "local-cluster[2,1,1024]",
-        "--data", data.toUri().toString(), "--output", run.toUri().toString(),
-        "--epochs", "3", "--workers", "2", "--batch-size", "32", "--seed", "21",
-        "--repartition", "when-needed"));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log);
-    pb.environment().put("SPARK_HOME", home.toString());
-    pb.environment().put("SPARK_SCALA_VERSION", "2.12");
-    pb.environment().put("OMP_NUM_THREADS", "1");
-    return pb.start();
+    return LocalClusterJob.start(LocalClusterJob.embeddedCli(List.of(), List.of("train",
+        "--master", "local-cluster[2,1,1024]", "--data", data.toUri().toString(), "--output",
+        run.toUri().toString(), "--epochs", "3", "--workers", "2", "--batch-size", "32",
+        "--seed", "21", "--repartition", "when-needed")), home, log);
   }
 
   private static double finalAccuracy(Path run) throws IOException {

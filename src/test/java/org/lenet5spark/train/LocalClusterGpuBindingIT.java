@@ -19,7 +19,7 @@ import org.lenet5spark.cli.Lenet5Cli;
 import org.lenet5spark.io.Json;
 import org.lenet5spark.testing.CliRun;
 import org.lenet5spark.testing.IdxFixtures;
-import org.lenet5spark.testing.Java17Flags;
+import org.lenet5spark.testing.LocalClusterJob;
 import org.lenet5spark.testing.SparkHome;
 
 /**
@@ -46,38 +46,17 @@ class LocalClusterGpuBindingIT {
         List.of(Path.of("target", "classpath.txt")),
         List.of(Path.of("target", "lenet5-spark.jar")));
     Path discovery = SparkHome.fakeGpuDiscovery(tmp, "0", "1");
-    String executorOpts = String.join(" ", Java17Flags.read())
-        + " -Dorg.bytedeco.javacpp.maxbytes=1G -Dorg.bytedeco.javacpp.maxphysicalbytes=2G"
-        + " -Dorg.eclipse.deeplearning4j.helpers.disable=false";
     Path run = tmp.resolve("run");
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(Java17Flags.read());
-    cmd.addAll(List.of("-Xmx2g", "-Dorg.eclipse.deeplearning4j.helpers.disable=false",
+    File log = tmp.resolve("train.log").toFile();
+    Process p = LocalClusterJob.start(LocalClusterJob.embeddedCli(List.of(
         "-Dspark.worker.resource.gpu.amount=2",
         "-Dspark.worker.resource.gpu.discoveryScript=" + discovery,
         "-Dspark.executor.resource.gpu.amount=2",
         "-Dspark.task.resource.gpu.amount=1",
-        "-Dspark.executor.cores=2",
-        "-Dspark.executor.memory=1g",
-        "-Dspark.executor.extraJavaOptions=" + executorOpts,
-        "-Dspark.executorEnv.OMP_NUM_THREADS=1",
-        "-Dspark.locality.wait=0s",
-        "-Dspark.ui.enabled=false",
-        "-Dspark.driver.host=127.0.0.1",
-        "-cp", Path.of("target", "lenet5-spark.jar").toAbsolutePath() + File.pathSeparator
-            + Files.readString(Path.of("target", "classpath.txt")).trim(),
-        Lenet5Cli.class.getName(), "train", "--master", "local-cluster[2,2,1024]",
+        "-Dspark.executor.cores=2"), List.of("train", "--master", "local-cluster[2,2,1024]",
         "--data", data.toUri().toString(), "--output", run.toUri().toString(),
         "--epochs", "1", "--workers", "4", "--batch-size", "16", "--averaging-frequency", "2",
-        "--prefetch", "0"));
-    File log = tmp.resolve("train.log").toFile();
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log);
-    pb.environment().put("SPARK_HOME", home.toString());
-    // Spark's launcher guesses the Scala version from a build tree unless told.
-    pb.environment().put("SPARK_SCALA_VERSION", "2.12");
-    pb.environment().put("OMP_NUM_THREADS", "1");
-    Process p = pb.start();
+        "--prefetch", "0")), home, log);
     if (!p.waitFor(5, TimeUnit.MINUTES)) {
       p.destroyForcibly();
       throw new AssertionError("training timed out; log: " + log);
