@@ -141,7 +141,9 @@ public final class MnistFetcher {
         new SafeTarExtractor().extract(source, root);
       }
       Map<String, List<Path>> found = search(root);
-      return (f, dest) -> copyLocal(found.getOrDefault(f.name(), List.of()), source, f, dest);
+      Path searched = root;
+      return (f, dest) -> copyLocal(found.getOrDefault(f.name(), List.of()), source,
+          archive ? searched : null, f, dest);
     });
   }
 
@@ -356,8 +358,13 @@ public final class MnistFetcher {
     }
   }
 
-  private FetchedFile copyLocal(List<Path> candidates, Path from, ExpectedFile f, Path dest)
-      throws IOException {
+  /**
+   * Copies the first candidate with the right checksum; {@code extracted} is the folder an
+   * archive {@code from} was extracted to (null for a folder), so sources are reported as
+   * {@code archive!/entry} rather than as paths in the staging folder.
+   */
+  private FetchedFile copyLocal(List<Path> candidates, Path from, Path extracted, ExpectedFile f,
+      Path dest) throws IOException {
     if (candidates.isEmpty()) {
       throw new BadInputException(f.name() + " (or " + f.name() + GZ + ") not found in " + from);
     }
@@ -366,8 +373,10 @@ public final class MnistFetcher {
       try (InputStream raw = new BufferedInputStream(Files.newInputStream(p))) {
         InputStream in = p.getFileName().toString().endsWith(GZ) ? gunzip(raw) : raw;
         long bytes = copyVerified(in, dest, f);
-        LOG.info("copied {} from {} ({} bytes, SHA-256 ok)", f.name(), p, bytes);
-        return new FetchedFile(f.name(), p.toString(), bytes, f.sha256(), false);
+        String shown = extracted == null ? p.toString()
+            : from + "!/" + extracted.relativize(p).toString().replace('\\', '/');
+        LOG.info("copied {} from {} ({} bytes, SHA-256 ok)", f.name(), shown, bytes);
+        return new FetchedFile(f.name(), shown, bytes, f.sha256(), false);
       } catch (BadContentException | EOFException e) {
         // EOFException: a truncated .gz file, which a second try will not fix.
         last = p + ": " + describe(e);
