@@ -131,7 +131,8 @@ public final class TrainBenchmark {
 
   private static TrainOptions withEngine(TrainOptions b, String engine, int workers, int batch) {
     return new TrainOptions(b.data(), b.output(), engine, 2, workers, batch,
-        b.averagingFrequency(), b.prefetch(), b.approach(), b.storageLevel(), b.repartition(),
+        b.averagingFrequency(), b.prefetch(), b.aggregationDepth(), b.approach(),
+        b.storageLevel(), b.repartition(),
         null, b.seed(),
         b.variant(), b.updater(), b.learningRate(), b.lrDecay(), b.l2(), false, false, false,
         b.keepCheckpoints());

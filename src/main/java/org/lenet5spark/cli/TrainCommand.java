@@ -58,6 +58,12 @@ final class TrainCommand implements Callable<Integer> {
       description = "Minibatches prefetched per worker (default: ${DEFAULT-VALUE}).")
   int prefetch;
 
+  @Option(names = "--aggregation-depth",
+      defaultValue = "" + TrainOptions.DEFAULT_AGGREGATION_DEPTH,
+      description = "Levels of Spark's tree aggregation of the parameters (default: "
+          + "${DEFAULT-VALUE}).")
+  int aggregationDepth;
+
   @Option(names = "--training-approach", defaultValue = TrainOptions.DEFAULT_APPROACH,
       paramLabel = "export|direct",
       description = "DL4J's RDD training approach (default: ${DEFAULT-VALUE}).")
@@ -146,7 +152,8 @@ final class TrainCommand implements Callable<Integer> {
 
   TrainOptions options() {
     return new TrainOptions(HadoopFs.resolve(data), HadoopFs.resolve(output), engine, epochs,
-        workers, batchSize, averagingFrequency, prefetch, approach, storageLevel, repartition,
+        workers, batchSize, averagingFrequency, prefetch, aggregationDepth, approach, storageLevel,
+        repartition,
         exportDir == null ? null : HadoopFs.resolve(exportDir), seed,
         LeNet5.Variant.parse(variant), updater, learningRate, lrDecay, l2, augment, resume,
         overwrite, keepCheckpoints);

@@ -24,6 +24,7 @@ import org.nd4j.linalg.learning.config.Sgd;
  * @param batchSize minibatch size per worker
  * @param averagingFrequency minibatches each worker fits between two averagings
  * @param prefetch minibatches each worker prefetches asynchronously (0: none)
+ * @param aggregationDepth levels of Spark's tree aggregation of the workers' parameters
  * @param approach DL4J's RDD training approach: "export" (minibatches saved once to the export
  *     folder and reused every epoch) or "direct" (the RDD is split and repartitioned every epoch)
  * @param storageLevel Spark storage level of the training RDD (for example MEMORY_ONLY_SER)
@@ -44,7 +45,7 @@ import org.nd4j.linalg.learning.config.Sgd;
  * @param keepCheckpoints number of most recent checkpoints kept
  */
 public record TrainOptions(Path data, Path output, String engine, int epochs, int workers,
-    int batchSize, int averagingFrequency, int prefetch, String approach, String storageLevel,
+    int batchSize, int averagingFrequency, int prefetch, int aggregationDepth, String approach, String storageLevel,
     String repartition, Path exportDir, long seed, LeNet5.Variant variant, String updater, double learningRate,
     double lrDecay, double l2, boolean augment, boolean resume, boolean overwrite,
     int keepCheckpoints) {
@@ -61,6 +62,8 @@ public record TrainOptions(Path data, Path output, String engine, int epochs, in
   public static final int DEFAULT_AVERAGING_FREQUENCY = 5;
   /** Default prefetch. */
   public static final int DEFAULT_PREFETCH = 2;
+  /** Default tree-aggregation depth (DL4J's). */
+  public static final int DEFAULT_AGGREGATION_DEPTH = 2;
   /** Default RDD training approach. */
   public static final String DEFAULT_APPROACH = "export";
   /** Default storage level of the training RDD (DL4J's default). */
@@ -88,6 +91,8 @@ public record TrainOptions(Path data, Path output, String engine, int epochs, in
     require(batchSize >= 1 && batchSize <= 1_000_000, "--batch-size must be at least 1");
     require(averagingFrequency >= 1, "--averaging-frequency must be at least 1");
     require(prefetch >= 0, "--prefetch must be 0 or more");
+    require(aggregationDepth >= 1 && aggregationDepth <= 10,
+        "--aggregation-depth must be between 1 and 10");
     approach = approach.toLowerCase(Locale.ROOT);
     require(approach.equals("export") || approach.equals("direct"),
         "--training-approach must be export or direct");
@@ -117,7 +122,8 @@ public record TrainOptions(Path data, Path output, String engine, int epochs, in
   /** Options with the defaults for everything but the two locations. */
   public static TrainOptions defaults(Path data, Path output) {
     return new TrainOptions(data, output, DEFAULT_ENGINE, DEFAULT_EPOCHS, DEFAULT_WORKERS,
-        DEFAULT_BATCH_SIZE, DEFAULT_AVERAGING_FREQUENCY, DEFAULT_PREFETCH, DEFAULT_APPROACH,
+        DEFAULT_BATCH_SIZE, DEFAULT_AVERAGING_FREQUENCY, DEFAULT_PREFETCH,
+        DEFAULT_AGGREGATION_DEPTH, DEFAULT_APPROACH,
         DEFAULT_STORAGE_LEVEL, DEFAULT_REPARTITION, null, DEFAULT_SEED, LeNet5.Variant.MODERN, DEFAULT_UPDATER,
         DEFAULT_LEARNING_RATE, DEFAULT_LR_DECAY, DEFAULT_L2, false, false, false,
         DEFAULT_KEEP_CHECKPOINTS);
@@ -175,6 +181,7 @@ public record TrainOptions(Path data, Path output, String engine, int epochs, in
     m.put("training_approach", approach);
     m.put("epochs", epochs);
     m.put("worker_prefetch", prefetch);
+    m.put("aggregation_depth", aggregationDepth);
     m.put("storage_level", storageLevel);
     m.put("repartition", repartition);
     m.put("export_dir", exportDir == null ? null : exportDir.toString());

@@ -41,6 +41,7 @@ public final class TrainingMasters {
             .batchSizePerWorker(o.batchSize())
             .averagingFrequency(o.averagingFrequency())
             .workerPrefetchNumBatches(o.prefetch())
+            .aggregationDepth(o.aggregationDepth())
             .saveUpdater(true)
             .rngSeed(o.seed() + 7919L * startEpoch)
             .storageLevel(level == StorageLevel.NONE() ? null : level)
