@@ -18,7 +18,6 @@ MASTER="${LENET5_MASTER:-}"
 IMAGE="${LENET5_IMAGE:-}"
 NAMESPACE=""
 DEPLOY_MODE=cluster
-GPUS=""
 IMAGE_HOME="${LENET5_IMAGE_HOME:-/opt/lenet5}"
 own_option() {
   case "$1" in
@@ -40,12 +39,6 @@ own_option() {
     --deploy-mode)
       need_value "$@"
       DEPLOY_MODE="$2"
-      CONSUMED=2
-      ;;
-    --gpus)
-      need_value "$@"
-      need_positive_int --gpus "$2"
-      GPUS="$2"
       CONSUMED=2
       ;;
   esac

@@ -15,18 +15,11 @@ usage() {
 }
 
 MASTER="${LENET5_MASTER:-}"
-GPUS=""
 own_option() {
   case "$1" in
     --master)
       need_value "$@"
       MASTER="$2"
-      CONSUMED=2
-      ;;
-    --gpus)
-      need_value "$@"
-      need_positive_int --gpus "$2"
-      GPUS="$2"
       CONSUMED=2
       ;;
   esac

@@ -16,18 +16,11 @@ usage() {
 }
 
 DEPLOY_MODE=cluster
-GPUS=""
 own_option() {
   case "$1" in
     --deploy-mode)
       need_value "$@"
       DEPLOY_MODE="$2"
-      CONSUMED=2
-      ;;
-    --gpus)
-      need_value "$@"
-      need_positive_int --gpus "$2"
-      GPUS="$2"
       CONSUMED=2
       ;;
   esac

@@ -51,10 +51,12 @@ conf_pairs() {
 # Splits the script's arguments at "--": before it, the script's own options (the caller's
 # function own_option looks at "$@", sets CONSUMED to the number of words it used, 0 when the
 # first word is not its option) and any other spark-submit option, passed through in order;
-# after it, the CLI command. Sets SUBMIT_EXTRA, CLI_ARGS, DRY_RUN.
+# after it, the CLI command. --gpus N, common to the cluster scripts, is handled here.
+# Sets SUBMIT_EXTRA, CLI_ARGS, DRY_RUN, GPUS.
 SUBMIT_EXTRA=()
 CLI_ARGS=()
 DRY_RUN=0
+GPUS=""
 CONSUMED=0
 split_args() {
   while [[ $# -gt 0 ]]; do
@@ -67,6 +69,12 @@ split_args() {
       --dry-run)
         DRY_RUN=1
         shift
+        ;;
+      --gpus)
+        need_value "$@"
+        need_positive_int --gpus "$2"
+        GPUS="$2"
+        shift 2
         ;;
       -h|--help)
         usage

@@ -7,6 +7,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.lenet5spark.data.ExampleBlock;
 import org.lenet5spark.data.IdxInput;
+import org.lenet5spark.data.Normalization;
 import org.lenet5spark.data.ShardCatalog;
 import org.lenet5spark.eval.EvalResult;
 import org.lenet5spark.eval.Evaluator;
@@ -15,7 +16,6 @@ import org.lenet5spark.io.BadInputException;
 import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.Json;
 import org.lenet5spark.io.ModelStore;
-import org.nd4j.linalg.dataset.api.preprocessor.NormalizerStandardize;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -73,7 +73,7 @@ final class EvaluateCommand implements Callable<Integer> {
     String source;
     if (imagesName == null && labelsName == null && IdxInput.isPreparedData(dataPath, conf)) {
       ShardCatalog catalog = ShardCatalog.open(dataPath, split, conf);
-      checkNormalization(loaded, catalog);
+      checkNormalization(loaded, catalog, modelPath.toString());
       catalog.verifyChecksums(conf);
       block = ExampleBlock.read(catalog, conf);
       source = catalog.dataRoot().toString();
@@ -106,12 +106,11 @@ final class EvaluateCommand implements Callable<Integer> {
     return ExitCodes.OK;
   }
 
-  private static void checkNormalization(ModelStore.Loaded loaded, ShardCatalog catalog) {
-    if (!(loaded.normalizer() instanceof NormalizerStandardize ns)) {
-      throw new BadInputException("model has no input normaliser (was it written by 'train'?)");
-    }
-    double mean = ns.getMean().getDouble(0) / 255.0;
-    double std = ns.getStd().getDouble(0) / 255.0;
+  private static void checkNormalization(ModelStore.Loaded loaded, ShardCatalog catalog,
+      String modelSource) {
+    Normalization model = InputNormalization.of(loaded.normalizer(), modelSource);
+    double mean = model.mean();
+    double std = model.std();
     var n = catalog.manifest().normalization();
     if (Math.abs(mean - n.mean()) > 1e-6 || Math.abs(std - n.std()) > 1e-6) {
       throw new BadInputException(String.format("the model was trained with normalisation "

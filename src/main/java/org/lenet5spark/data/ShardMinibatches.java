@@ -53,19 +53,30 @@ public final class ShardMinibatches {
     return new BatchIterator(shardPaths, format, conf, rows, cols, batchSize);
   }
 
-  /** Builds one DataSet from the first {@code n} examples of flat arrays. */
+  /** Builds one DataSet from {@code n} examples of flat arrays, starting at {@code offset}. */
   public static DataSet toDataSet(float[] features, int[] labels, int offset, int n, int rows,
       int cols) {
-    int size = rows * cols;
-    float[] f = new float[n * size];
-    System.arraycopy(features, offset * size, f, 0, n * size);
-    INDArray x = Nd4j.create(f, new long[] {n, 1, rows, cols}, 'c');
     float[] oneHot = new float[n * IdxReader.NUM_CLASSES];
     for (int i = 0; i < n; i++) {
       oneHot[i * IdxReader.NUM_CLASSES + labels[offset + i]] = 1f;
     }
     INDArray y = Nd4j.create(oneHot, new long[] {n, IdxReader.NUM_CLASSES}, 'c');
-    return new DataSet(x, y);
+    return new DataSet(features(features, offset, n, rows, cols), y);
+  }
+
+  /**
+   * The features {@code [n, 1, rows, cols]} of {@code n} examples starting at {@code offset}.
+   * ND4J copies the floats into its own buffer, so a slice that is the whole array is passed as
+   * it is and only a part of a larger array is copied first.
+   */
+  public static INDArray features(float[] features, int offset, int n, int rows, int cols) {
+    int size = rows * cols;
+    float[] f = features;
+    if (offset != 0 || n * size != features.length) {
+      f = new float[n * size];
+      System.arraycopy(features, offset * size, f, 0, n * size);
+    }
+    return Nd4j.create(f, new long[] {n, 1, rows, cols}, 'c');
   }
 
   private static final class BatchIterator implements Iterator<DataSet> {

@@ -5,7 +5,6 @@ import org.lenet5spark.data.ExampleBlock;
 import org.lenet5spark.data.IdxReader;
 import org.lenet5spark.data.ShardMinibatches;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.DataSet;
 
 /**
  * Evaluates a network on an {@link ExampleBlock} in one process (the driver after each epoch, and
@@ -27,9 +26,8 @@ public final class Evaluator {
     long correct = 0;
     for (int start = 0; start < block.count(); start += batchSize) {
       int n = Math.min(batchSize, block.count() - start);
-      DataSet ds = ShardMinibatches.toDataSet(block.features(), block.labels(), start, n,
-          block.rows(), block.cols());
-      INDArray out = net.output(ds.getFeatures(), false);
+      INDArray out = net.output(ShardMinibatches.features(block.features(), start, n,
+          block.rows(), block.cols()), false);
       float[][] probs = out.toFloatMatrix();
       for (int i = 0; i < n; i++) {
         int actual = block.labels()[start + i];

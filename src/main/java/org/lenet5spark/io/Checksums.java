@@ -27,31 +27,35 @@ public final class Checksums {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
-    long n = 0;
-    byte[] buf = new byte[1 << 16];
-    try (InputStream in = open(path, conf)) {
-      int r;
-      while ((r = in.read(buf)) > 0) {
-        md.update(buf, 0, r);
-        n += r;
-      }
-    }
+    long n = stream(path, conf, md::update);
     return new Sum(HexFormat.of().formatHex(md.digest()), n);
   }
 
   /** CRC32 of a file, as 8 hex digits. */
   public static Sum crc32(Path path, Configuration conf) throws IOException {
     CRC32 crc = new CRC32();
+    long n = stream(path, conf, crc::update);
+    return new Sum(String.format("%08x", crc.getValue()), n);
+  }
+
+  /** Feeds every byte of a file to {@code sink}; returns the number of bytes. */
+  private static long stream(Path path, Configuration conf, Sink sink) throws IOException {
     long n = 0;
     byte[] buf = new byte[1 << 16];
     try (InputStream in = open(path, conf)) {
       int r;
       while ((r = in.read(buf)) > 0) {
-        crc.update(buf, 0, r);
+        sink.update(buf, 0, r);
         n += r;
       }
     }
-    return new Sum(String.format("%08x", crc.getValue()), n);
+    return n;
+  }
+
+  /** Receives a file's bytes in chunks. */
+  @FunctionalInterface
+  private interface Sink {
+    void update(byte[] b, int off, int len);
   }
 
   private static InputStream open(Path path, Configuration conf) throws IOException {

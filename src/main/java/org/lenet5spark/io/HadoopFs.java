@@ -27,14 +27,9 @@ public final class HadoopFs {
   private HadoopFs() {
   }
 
-  /** Returns the Hadoop configuration for the job (a hook for settings every stage needs). */
-  public static Configuration configure(Configuration conf) {
-    return conf;
-  }
-
-  /** A new configuration from the classpath's Hadoop settings, configured as above. */
+  /** A new configuration from the classpath's Hadoop settings (for commands without Spark). */
   public static Configuration newConfiguration() {
-    return configure(new Configuration());
+    return new Configuration();
   }
 
   /**

@@ -1,6 +1,5 @@
 package org.lenet5spark.io;
 
-import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.lenet5spark.compat.Dl4jWorkarounds;
@@ -51,13 +50,10 @@ public final class SparkContexts {
     return conf;
   }
 
-  /** Starts (or joins) the Spark context and configures its Hadoop settings. */
+  /** Starts (or joins) the Spark context. */
   public static JavaSparkContext start(String appName, String masterOverride) {
     Dl4jWorkarounds.apply();
-    JavaSparkContext sc = JavaSparkContext.fromSparkContext(
+    return JavaSparkContext.fromSparkContext(
         org.apache.spark.SparkContext.getOrCreate(conf(appName, masterOverride)));
-    Configuration hadoop = sc.hadoopConfiguration();
-    HadoopFs.configure(hadoop);
-    return sc;
   }
 }

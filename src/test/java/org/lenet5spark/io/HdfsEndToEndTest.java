@@ -8,15 +8,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lenet5spark.cli.ExitCodes;
 import org.lenet5spark.testing.CliRun;
+import org.lenet5spark.testing.MiniHdfs;
 import org.lenet5spark.testing.SmallData;
 
 /**
@@ -28,24 +27,21 @@ import org.lenet5spark.testing.SmallData;
 class HdfsEndToEndTest {
   @TempDir
   static Path tmp;
-  private static MiniDFSCluster cluster;
+  private static MiniHdfs cluster;
   private static FileSystem hdfs;
   private static String root;
 
   @BeforeAll
   static void startHdfs() throws IOException {
-    Configuration conf = new Configuration();
-    conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, tmp.resolve("hdfs").toString());
-    cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-    cluster.waitActive();
-    hdfs = cluster.getFileSystem();
-    root = "hdfs://localhost:" + cluster.getNameNodePort();
+    cluster = MiniHdfs.start(tmp.resolve("hdfs"), 0);
+    hdfs = cluster.fs();
+    root = cluster.root();
   }
 
   @AfterAll
   static void stopHdfs() {
     if (cluster != null) {
-      cluster.shutdown();
+      cluster.close();
     }
   }
 

@@ -10,10 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.ContentSummary;
 import org.apache.hadoop.hdfs.DistributedFileSystem;
-import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.apache.hadoop.hdfs.protocol.HdfsConstants;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,6 +21,7 @@ import org.lenet5spark.cli.ExitCodes;
 import org.lenet5spark.io.Json;
 import org.lenet5spark.io.ModelStore;
 import org.lenet5spark.testing.CliRun;
+import org.lenet5spark.testing.MiniHdfs;
 import org.lenet5spark.testing.SmallData;
 
 /**
@@ -34,20 +33,16 @@ import org.lenet5spark.testing.SmallData;
 class StorageFaultsTest {
   @TempDir
   static Path tmp;
-  private static MiniDFSCluster cluster;
+  private static MiniHdfs cluster;
   private static DistributedFileSystem hdfs;
   private static String root;
   private static String data;
 
   @BeforeAll
   static void start() throws IOException {
-    Configuration conf = new Configuration();
-    conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, tmp.resolve("hdfs").toString());
-    conf.setLong("dfs.blocksize", 1 << 20);
-    cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-    cluster.waitActive();
-    hdfs = cluster.getFileSystem();
-    root = "hdfs://localhost:" + cluster.getNameNodePort();
+    cluster = MiniHdfs.start(tmp.resolve("hdfs"), 1 << 20);
+    hdfs = cluster.fs();
+    root = cluster.root();
     Path local = SmallData.prepare(SmallData.realSubset(tmp.resolve("idx"), 3000, 500),
         tmp.resolve("shards"), "binary", 2);
     hdfs.copyFromLocalFile(new org.apache.hadoop.fs.Path(local.toUri()),
@@ -58,7 +53,7 @@ class StorageFaultsTest {
   @AfterAll
   static void stop() {
     if (cluster != null) {
-      cluster.shutdown();
+      cluster.close();
     }
   }
 
