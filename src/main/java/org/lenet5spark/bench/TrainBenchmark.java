@@ -18,6 +18,7 @@ import org.lenet5spark.data.ExampleBlock;
 import org.lenet5spark.data.ShardCatalog;
 import org.lenet5spark.eval.Evaluator;
 import org.lenet5spark.model.LeNet5;
+import org.lenet5spark.model.kernels.KernelThreads;
 import org.lenet5spark.train.LocalEngine;
 import org.lenet5spark.train.SparkEngine;
 import org.lenet5spark.train.TrainOptions;
@@ -92,41 +93,53 @@ public final class TrainBenchmark {
     return out;
   }
 
-  /** Single-process DL4J training throughput (images/s) for each batch size. */
+  /**
+   * Single-process DL4J training throughput (images/s) for each batch size, with DL4J's stock
+   * convolution layers and with the fused kernels, one after the other.
+   */
   public static List<Map<String, Object>> throughput(ExampleBlock trainBlock, TrainOptions base,
       List<Integer> batchSizes, int throughputImages, MemoryPeaks peaks) {
     List<Map<String, Object>> byBatch = new ArrayList<>();
-    for (int b : batchSizes) {
-      MultiLayerNetwork net = LeNet5.build(LeNet5.Variant.MODERN, base.seed(), base.newUpdater(),
-          0);
-      int[] order = new int[trainBlock.count()];
-      for (int i = 0; i < order.length; i++) {
-        order[i] = i;
+    for (LeNet5.Kernels kernels : List.of(LeNet5.Kernels.STOCK, LeNet5.Kernels.FUSED)) {
+      for (int b : batchSizes) {
+        byBatch.add(throughput(trainBlock, base, kernels, b, throughputImages, peaks));
       }
-      int warm = Math.min(20 * b, throughputImages / 4);
-      fitRange(net, trainBlock, order, 0, warm, b);
-      long t0 = System.nanoTime();
-      int n = Math.min(throughputImages, order.length - warm);
-      fitRange(net, trainBlock, order, warm, n, b);
-      double secs = (System.nanoTime() - t0) / 1e9;
-      peaks.sample();
-      Map<String, Object> row = new LinkedHashMap<>();
-      row.put("batch_size", b);
-      row.put("images", n);
-      row.put("seconds", secs);
-      row.put("images_per_second", n / secs);
-      // the forward pass alone over the same images: its share of a training step
-      long f0 = System.nanoTime();
-      for (int st = warm; st < warm + n; st += b) {
-        int m = Math.min(b, warm + n - st);
-        net.output(LocalEngine.gatherBatch(trainBlock, order, st, m).getFeatures(), false);
-      }
-      double fwd = (System.nanoTime() - f0) / 1e9;
-      row.put("forward_only_seconds", fwd);
-      row.put("forward_share_of_step", fwd / secs);
-      byBatch.add(row);
     }
     return byBatch;
+  }
+
+  private static Map<String, Object> throughput(ExampleBlock trainBlock, TrainOptions base,
+      LeNet5.Kernels kernels, int b, int throughputImages, MemoryPeaks peaks) {
+    MultiLayerNetwork net = LeNet5.build(LeNet5.Variant.MODERN, kernels, base.seed(),
+        base.newUpdater(), 0);
+    int[] order = new int[trainBlock.count()];
+    for (int i = 0; i < order.length; i++) {
+      order[i] = i;
+    }
+    int warm = Math.min(20 * b, throughputImages / 4);
+    fitRange(net, trainBlock, order, 0, warm, b);
+    long t0 = System.nanoTime();
+    int n = Math.min(throughputImages, order.length - warm);
+    fitRange(net, trainBlock, order, warm, n, b);
+    double secs = (System.nanoTime() - t0) / 1e9;
+    peaks.sample();
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("kernels", kernels.name().toLowerCase(java.util.Locale.ROOT));
+    row.put("kernel_threads", kernels == LeNet5.Kernels.FUSED ? KernelThreads.count() : 0);
+    row.put("batch_size", b);
+    row.put("images", n);
+    row.put("seconds", secs);
+    row.put("images_per_second", n / secs);
+    // the forward pass alone over the same images: its share of a training step
+    long f0 = System.nanoTime();
+    for (int st = warm; st < warm + n; st += b) {
+      int m = Math.min(b, warm + n - st);
+      net.output(LocalEngine.gatherBatch(trainBlock, order, st, m).getFeatures(), false);
+    }
+    double fwd = (System.nanoTime() - f0) / 1e9;
+    row.put("forward_only_seconds", fwd);
+    row.put("forward_share_of_step", fwd / secs);
+    return row;
   }
 
   private static TrainOptions withEngine(TrainOptions b, String engine, int workers, int batch) {
@@ -134,7 +147,7 @@ public final class TrainBenchmark {
         b.averagingFrequency(), b.prefetch(), b.aggregationDepth(), b.approach(),
         b.storageLevel(), b.repartition(),
         null, b.seed(),
-        b.variant(), b.updater(), b.learningRate(), b.lrDecay(), b.l2(), false, false, false,
+        b.variant(), b.kernels(), b.updater(), b.learningRate(), b.lrDecay(), b.l2(), false, false, false,
         b.keepCheckpoints());
   }
 

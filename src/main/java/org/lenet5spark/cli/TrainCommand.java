@@ -92,6 +92,12 @@ final class TrainCommand implements Callable<Integer> {
       description = "LeNet-5 variant (default: ${DEFAULT-VALUE}).")
   String variant;
 
+  @Option(names = "--kernels", defaultValue = "auto", paramLabel = "auto|fused|stock",
+      description = "How the convolution + pooling stages are computed: this project's fused "
+          + "Java kernels, DL4J's stock layers, or auto (fused on ND4J's CPU backend, stock on "
+          + "CUDA) (default: ${DEFAULT-VALUE}).")
+  String kernels;
+
   @Option(names = "--updater", defaultValue = TrainOptions.DEFAULT_UPDATER,
       paramLabel = "adam|nesterov|sgd", description = "Updater (default: ${DEFAULT-VALUE}).")
   String updater;
@@ -155,7 +161,7 @@ final class TrainCommand implements Callable<Integer> {
         workers, batchSize, averagingFrequency, prefetch, aggregationDepth, approach, storageLevel,
         repartition,
         exportDir == null ? null : HadoopFs.resolve(exportDir), seed,
-        LeNet5.Variant.parse(variant), updater, learningRate, lrDecay, l2, augment, resume,
+        LeNet5.Variant.parse(variant), LeNet5.Kernels.parse(kernels), updater, learningRate, lrDecay, l2, augment, resume,
         overwrite, keepCheckpoints);
   }
 }

@@ -12,8 +12,10 @@ import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.model.kernels.ConvPoolLayer;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
@@ -22,15 +24,19 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * C1 6@5x5, S2 2x2, C3 16@5x5, S4 2x2, F5 120, F6 84, output 10 (softmax, cross-entropy): 61,706
  * parameters. Two variants: {@link Variant#MODERN} (ReLU, max pooling; the default) and
  * {@link Variant#CLASSIC} (tanh, average pooling as LeCun et al. 1998's subsampling; C3 is fully
- * connected to S2 and the output is softmax rather than the paper's RBF units).
+ * connected to S2 and the output is softmax rather than the paper's RBF units). Two ways to compute
+ * the convolution stages ({@link Kernels}): the project's fused Java kernels (default) or DL4J's
+ * stock layers; both have the same parameters in the same order.
  */
 public final class LeNet5 {
   /** Input height and width. */
   public static final int SIZE = 28;
   /** Number of classes. */
   public static final int CLASSES = 10;
-  /** Layer names, in order (checkpoints and reports refer to them). */
+  /** Layer names of the stock network, in order (checkpoints and reports refer to them). */
   public static final String[] LAYER_NAMES = {"c1", "s2", "c3", "s4", "f5", "f6", "output"};
+  /** Layer names of the fused network, in order. */
+  public static final String[] FUSED_LAYER_NAMES = {"c1s2", "c3s4", "f5", "f6", "output"};
 
   private LeNet5() {
   }
@@ -53,9 +59,43 @@ public final class LeNet5 {
     }
   }
 
-  /** The network configuration. */
+  /** How the two convolution + pooling stages are computed. */
+  public enum Kernels {
+    /**
+     * One {@link ConvPoolLayer} per stage (convolution, bias, activation and pooling in one
+     * pass of this project's Java kernels); the default.
+     */
+    FUSED,
+    /** DL4J's own ConvolutionLayer and SubsamplingLayer (oneDNN where available). */
+    STOCK;
+
+    /**
+     * Parses a kernels name (case-insensitive); "auto" is {@link #FUSED} on ND4J's CPU backend
+     * and {@link #STOCK} on any other (CUDA: cuDNN computes the stock layers on the GPU, while
+     * the fused kernels are Java code that runs on the CPU).
+     */
+    public static Kernels parse(String value) {
+      if (value.equalsIgnoreCase("auto")) {
+        return Nd4j.getEnvironment().isCPU() ? FUSED : STOCK;
+      }
+      try {
+        return valueOf(value.toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new BadInputException("unknown kernels '" + value
+            + "' (expected auto, fused or stock)");
+      }
+    }
+  }
+
+  /** The network configuration with the default (fused) kernels. */
   public static MultiLayerConfiguration configuration(Variant variant, long seed,
       IUpdater updater, double l2) {
+    return configuration(variant, Kernels.FUSED, seed, updater, l2);
+  }
+
+  /** The network configuration. */
+  public static MultiLayerConfiguration configuration(Variant variant, Kernels kernels,
+      long seed, IUpdater updater, double l2) {
     Activation act = variant == Variant.MODERN ? Activation.RELU : Activation.TANH;
     PoolingType pool = variant == Variant.MODERN ? PoolingType.MAX : PoolingType.AVG;
     WeightInit init = variant == Variant.MODERN ? WeightInit.RELU : WeightInit.XAVIER;
@@ -67,15 +107,24 @@ public final class LeNet5 {
     if (l2 > 0) {
       b.l2(l2);
     }
-    return b.list()
-        .layer(new ConvolutionLayer.Builder(5, 5).name("c1").nIn(1).nOut(6)
-            .stride(1, 1).padding(2, 2).activation(act).build())
-        .layer(new SubsamplingLayer.Builder(pool).name("s2").kernelSize(2, 2).stride(2, 2)
-            .build())
-        .layer(new ConvolutionLayer.Builder(5, 5).name("c3").nOut(16).stride(1, 1)
-            .activation(act).build())
-        .layer(new SubsamplingLayer.Builder(pool).name("s4").kernelSize(2, 2).stride(2, 2)
-            .build())
+    NeuralNetConfiguration.ListBuilder layers = b.list();
+    if (kernels == Kernels.FUSED) {
+      boolean max = variant == Variant.MODERN;
+      layers.layer(new ConvPoolLayer.Builder().name("c1s2").kernelSize(5).padding(2).nIn(1)
+              .nOut(6).maxPooling(max).inputGradient(false).activation(act).build())
+          .layer(new ConvPoolLayer.Builder().name("c3s4").kernelSize(5).nOut(16)
+              .maxPooling(max).activation(act).build());
+    } else {
+      layers.layer(new ConvolutionLayer.Builder(5, 5).name("c1").nIn(1).nOut(6)
+              .stride(1, 1).padding(2, 2).activation(act).build())
+          .layer(new SubsamplingLayer.Builder(pool).name("s2").kernelSize(2, 2).stride(2, 2)
+              .build())
+          .layer(new ConvolutionLayer.Builder(5, 5).name("c3").nOut(16).stride(1, 1)
+              .activation(act).build())
+          .layer(new SubsamplingLayer.Builder(pool).name("s4").kernelSize(2, 2).stride(2, 2)
+              .build());
+    }
+    return layers
         .layer(new DenseLayer.Builder().name("f5").nOut(120).activation(act).build())
         .layer(new DenseLayer.Builder().name("f6").nOut(84).activation(act).build())
         .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("output")
@@ -84,9 +133,16 @@ public final class LeNet5 {
         .build();
   }
 
-  /** A new, initialised network. */
+  /** A new, initialised network with the default (fused) kernels. */
   public static MultiLayerNetwork build(Variant variant, long seed, IUpdater updater, double l2) {
-    MultiLayerNetwork net = new MultiLayerNetwork(configuration(variant, seed, updater, l2));
+    return build(variant, Kernels.FUSED, seed, updater, l2);
+  }
+
+  /** A new, initialised network. */
+  public static MultiLayerNetwork build(Variant variant, Kernels kernels, long seed,
+      IUpdater updater, double l2) {
+    MultiLayerNetwork net = new MultiLayerNetwork(configuration(variant, kernels, seed, updater,
+        l2));
     net.init();
     return net;
   }

@@ -21,6 +21,7 @@ public final class AugmentHook implements TrainingHook {
   private final long seed;
   private transient SplittableRandom random;
   private transient long randomTask = -1;
+  private transient INDArray original;
 
   public AugmentHook(Augmenter augmenter, long seed) {
     this.augmenter = augmenter;
@@ -29,7 +30,8 @@ public final class AugmentHook implements TrainingHook {
 
   @Override
   public void preUpdate(DataSet minibatch, Model model) {
-    minibatch.setFeatures(distort(minibatch.getFeatures(), randomForTask()));
+    original = minibatch.getFeatures();
+    minibatch.setFeatures(distort(original, randomForTask()));
   }
 
   /** A distorted copy of {@code features} ({@code [n, 1, rows, cols]}). */
@@ -52,9 +54,16 @@ public final class AugmentHook implements TrainingHook {
     return random;
   }
 
+  /**
+   * Puts the undistorted features back: with a deserialised storage level the minibatch is the
+   * cached object itself, which must stay as it was for the next epoch.
+   */
   @Override
   public void postUpdate(DataSet minibatch, Model model) {
-    // nothing after the update
+    if (original != null) {
+      minibatch.setFeatures(original);
+      original = null;
+    }
   }
 
   @Override

@@ -49,7 +49,24 @@ public final class SparkEngine implements TrainingEngine {
     this.master = TrainingMasters.create(sc, o, exportDir, hooks, startEpoch,
         Nd4jDeviceBinder.forNd4j());
     this.sparkNet = new SparkDl4jMultiLayer(sc, net, master);
-    this.trainRdd = ShardMinibatches.rdd(sc, train, o.batchSize());
+    JavaRDD<DataSet> batches = ShardMinibatches.rdd(sc, train, o.batchSize());
+    this.trainRdd = TrainingMasters.usesDirect(sc, o) && !o.repartition().equals("always")
+        ? onePartitionPerWorker(batches, o.workers()) : batches;
+  }
+
+  /**
+   * With DL4J's Direct approach every averaging round takes a random slice of the training RDD;
+   * when that slice has as many partitions as there are workers, DL4J's "when-needed"
+   * repartitioning leaves it alone, saving a count, an index and a shuffle per round (measured in
+   * docs/performance.md). Shards are merged without a shuffle when there are more of them than
+   * workers, and spread with one shuffle, once, when there are fewer.
+   */
+  static JavaRDD<DataSet> onePartitionPerWorker(JavaRDD<DataSet> rdd, int workers) {
+    int n = rdd.getNumPartitions();
+    if (n == workers) {
+      return rdd;
+    }
+    return n > workers ? rdd.coalesce(workers) : rdd.repartition(workers);
   }
 
   /** The device each worker task bound (one entry per task attempt). */

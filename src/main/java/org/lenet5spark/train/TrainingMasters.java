@@ -52,13 +52,20 @@ public final class TrainingMasters {
               case "when-needed" -> Repartition.NumPartitionsWorkersDiffers;
               default -> Repartition.Always;
             });
-    boolean direct = o.approach().equals("direct");
-    if (!direct && !ExportSupport.exportSupported(sc)) {
+    boolean direct = usesDirect(sc, o);
+    if (direct && !o.approach().equals("direct")) {
       LOG.warn("master {} with a local default file system: DL4J cannot export minibatches; "
           + "using its Direct training approach", sc.master());
-      direct = true;
     }
     b.rddTrainingApproach(direct ? RDDTrainingApproach.Direct : RDDTrainingApproach.Export);
     return new DeviceBindingTrainingMaster(b, sc, binder);
+  }
+
+  /**
+   * Whether the run trains with DL4J's Direct approach: asked for, or forced because DL4J
+   * cannot export minibatches with this master and default file system.
+   */
+  public static boolean usesDirect(JavaSparkContext sc, TrainOptions o) {
+    return o.approach().equals("direct") || !ExportSupport.exportSupported(sc);
   }
 }

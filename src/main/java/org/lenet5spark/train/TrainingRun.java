@@ -110,7 +110,7 @@ public final class TrainingRun {
           resumed.get().path());
       System.out.printf("resuming after epoch %d of %d%n", s.epoch(), o.epochs());
     } else {
-      net = LeNet5.build(o.variant(), o.seed(), o.newUpdater(), o.l2());
+      net = LeNet5.build(o.variant(), o.kernels(), o.seed(), o.newUpdater(), o.l2());
     }
     int start = epochs.size();
 

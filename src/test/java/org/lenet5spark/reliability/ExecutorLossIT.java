@@ -25,9 +25,13 @@ import org.lenet5spark.testing.SparkHome;
  * one executor process is killed (SIGKILL) in the middle of the second epoch. Spark replaces it
  * and retries the lost tasks; the run completes, and its final accuracy on the full 10,000-image
  * test set is within 0.5 percentage points of an undisturbed run with the same seed (recomputed
- * partitions can reach a worker in another order, so the two runs need not be identical).
+ * partitions can reach a worker in another order, so the two runs need not be identical). The
+ * full 60,000 training images are used: on a 10,000-image subset the model is still on the steep
+ * part of its learning curve after 3 epochs (about 96.6 %), where a disturbed and an undisturbed
+ * run once differed by 0.62 points in CI.
  */
 class ExecutorLossIT {
+  private static final int EPOCHS = 2;
   @TempDir
   static Path tmp;
   static Path data;
@@ -35,7 +39,7 @@ class ExecutorLossIT {
 
   @BeforeAll
   static void setUp() throws IOException {
-    data = SmallData.prepare(SmallData.realSubset(tmp.resolve("idx"), 10_000, 10_000),
+    data = SmallData.prepare(SmallData.realSubset(tmp.resolve("idx"), 60_000, 10_000),
         tmp.resolve("shards"), "binary", 4);
     home = SparkHome.create(Path.of("target", "spark-home-embedded"),
         List.of(Path.of("target", "classpath.txt")),
@@ -45,14 +49,15 @@ class ExecutorLossIT {
   private static Process train(Path run, File log) throws IOException {
     return LocalClusterJob.start(LocalClusterJob.embeddedCli(List.of(), List.of("train",
         "--master", "local-cluster[2,1,1024]", "--data", data.toUri().toString(), "--output",
-        run.toUri().toString(), "--epochs", "3", "--workers", "2", "--batch-size", "32",
+        run.toUri().toString(), "--epochs", String.valueOf(EPOCHS), "--workers", "2",
+        "--batch-size", "32",
         "--seed", "21", "--repartition", "when-needed")), home, log);
   }
 
   private static double finalAccuracy(Path run) throws IOException {
     List<String> lines = Files.readAllLines(run.resolve("metrics.jsonl"));
-    assertEquals(3, lines.size(), "each epoch once: " + lines);
-    JsonNode last = Json.mapper().readTree(lines.get(2));
+    assertEquals(EPOCHS, lines.size(), "each epoch once: " + lines);
+    JsonNode last = Json.mapper().readTree(lines.get(EPOCHS - 1));
     return last.get("test_accuracy").asDouble();
   }
 

@@ -63,4 +63,18 @@ class AugmenterTest {
     assertTrue(Math.abs(a / in - 1) < 0.35 && Math.abs(b / in - 1) < 0.35, a + " " + b);
     assertNotEquals(a, b, "two images get different distortions");
   }
+
+  @Test
+  void hookDistortsDuringTheStepAndRestoresTheCachedMinibatch() {
+    org.nd4j.linalg.api.ndarray.INDArray features = org.nd4j.linalg.factory.Nd4j.create(
+        square(), new long[] {1, 1, 28, 28}, 'c');
+    org.nd4j.linalg.dataset.DataSet minibatch = new org.nd4j.linalg.dataset.DataSet(features,
+        org.nd4j.linalg.factory.Nd4j.zeros(1, 10));
+    AugmentHook hook = new AugmentHook(new Augmenter(28, 28, BG), 3);
+    hook.preUpdate(minibatch, null);
+    assertNotEquals(features, minibatch.getFeatures(), "the step sees distorted features");
+    hook.postUpdate(minibatch, null);
+    assertTrue(features == minibatch.getFeatures(), "the cached object gets its features back");
+    assertArrayEquals(square(), features.data().asFloat(), "and they were not modified");
+  }
 }

@@ -1,0 +1,424 @@
+package org.lenet5spark.model.kernels;
+
+import java.util.Arrays;
+
+/**
+ * The arithmetic of one LeNet-5 stage on plain float arrays: a k x k convolution (stride 1, zero
+ * padding {@code pad}), a bias, an activation (ReLU or tanh) and 2 x 2 pooling with stride 2 (max
+ * or average), forward and backward. No DL4J or ND4J here: {@link ConvPoolLayerImpl} copies
+ * DL4J's NCHW arrays in and out.
+ *
+ * <p>Inside, a slice of the minibatch is held "batch innermost": one Java array per image row,
+ * holding [column][example]. The input is kept once per kernel column {@code kx}, shifted by
+ * {@code kx} columns, so that every multiply-add of the convolution, of its weight gradient and of
+ * its input gradient is a loop {@code y[i] += a * x[i]} (or {@code acc[i] += x[i] * y[i]}) over a
+ * whole row of two distinct arrays from index 0. HotSpot's C2 compiles exactly that shape to SIMD
+ * instructions; with different start offsets in the two arrays it cannot rule out aliasing and
+ * stays scalar (measured: 4.4 vs 24 GFLOP/s, docs/performance.md). One instance holds the
+ * buffers of one slice and is reused from minibatch to minibatch. For max pooling the pooled
+ * pre-activations and the position of each maximum are kept for the backward pass (ReLU and tanh
+ * are increasing, so pooling before the activation gives the same output and a quarter of the
+ * activation work); for average pooling the activations are kept.
+ */
+final class ConvPoolKernel {
+  private final ConvPoolShape s;
+  private final int k;
+  private final int c;
+  private final int f;
+  private final int hp;
+  private final int ho;
+  private final int wo;
+  private int m;
+  private int row;
+  /** Padded input rows shifted by kx: [kx][channel][padded row][x * m + example]. */
+  private float[][][] xs;
+  /** Pre-activations, then (average pooling) activations: [filter][row][x * m + example]. */
+  private float[][][] z;
+  private float[][][] dz;
+  /** Input-gradient rows per kx, same layout as {@link #xs}. */
+  private float[][][] dxs;
+  private float[] pooled = new float[0];
+  private byte[] argmax = new byte[0];
+  private float[] acc = new float[0];
+  private float[] padded = new float[0];
+
+  ConvPoolKernel(ConvPoolShape shape) {
+    this.s = shape;
+    this.k = shape.kernel();
+    this.c = shape.channels();
+    this.f = shape.filters();
+    this.hp = shape.paddedHeight();
+    this.ho = shape.convHeight();
+    this.wo = shape.convWidth();
+  }
+
+  private void size(int examples) {
+    if (examples == m) {
+      return;
+    }
+    m = examples;
+    row = wo * m;
+    xs = new float[k * c][hp][row];
+    dxs = new float[k * c][hp][row];
+    z = new float[f][ho][row];
+    dz = new float[f][ho][row];
+    pooled = new float[f * s.poolHeight() * s.poolWidth() * m];
+    argmax = new byte[pooled.length];
+    acc = new float[row];
+  }
+
+  /**
+   * Forward pass for examples {@code [from, from + count)} of an NCHW batch.
+   *
+   * @param in the whole input batch, NCHW
+   * @param w weights [filters][channels][k][k]
+   * @param b biases [filters]
+   * @param out the whole output batch, NCHW [n][filters][poolHeight][poolWidth]; the slice's part
+   *     is written
+   */
+  void forward(float[] in, int from, int count, float[] w, float[] b, float[] out) {
+    size(count);
+    pack(in, from);
+    convolve(w, b);
+    pool(out, from);
+  }
+
+  /**
+   * Backward pass for the same slice as the last {@link #forward}: adds this slice's weight and
+   * bias gradients to {@code dw} and {@code db} and writes its part of the input gradient.
+   *
+   * @param eps gradient of the loss with respect to the whole output batch, NCHW
+   * @param dIn the whole input gradient, NCHW, or null when it is not needed
+   */
+  void backward(float[] eps, int from, float[] w, float[] dw, float[] db, float[] dIn) {
+    poolBackward(eps, from);
+    biasGradient(db);
+    weightGradient(dw);
+    if (dIn != null) {
+      inputGradient(w, dIn, from);
+    }
+  }
+
+  private void pack(float[] in, int from) {
+    int h = s.height();
+    int wd = s.width();
+    int pad = s.padding();
+    int plane = h * wd;
+    int wp = s.paddedWidth();
+    for (int ci = 0; ci < c; ci++) {
+      for (int yy = 0; yy < hp; yy++) {
+        int iy = yy - pad;
+        if (iy < 0 || iy >= h) {
+          for (int kx = 0; kx < k; kx++) {
+            Arrays.fill(xs[kx * c + ci][yy], 0f);
+          }
+          continue;
+        }
+        if (padded.length != wp * m) {
+          padded = new float[wp * m];
+        }
+        Arrays.fill(padded, 0, pad * m, 0f);
+        Arrays.fill(padded, (pad + wd) * m, wp * m, 0f);
+        int src = from * c * plane + (ci * h + iy) * wd;
+        for (int ix = 0; ix < wd; ix++) {
+          int o = (ix + pad) * m;
+          for (int j = 0; j < m; j++) {
+            padded[o + j] = in[src + ix + j * c * plane];
+          }
+        }
+        for (int kx = 0; kx < k; kx++) {
+          System.arraycopy(padded, kx * m, xs[kx * c + ci][yy], 0, row);
+        }
+      }
+    }
+  }
+
+  private void convolve(float[] w, float[] b) {
+    int taps = c * k * k;
+    for (int y = 0; y < ho; y++) {
+      for (int fo = 0; fo < f; fo++) {
+        Arrays.fill(z[fo][y], b[fo]);
+      }
+      for (int ci = 0; ci < c; ci++) {
+        for (int ky = 0; ky < k; ky++) {
+          int wi = (ci * k + ky) * k;
+          int kx = 0;
+          for (; kx + 5 <= k; kx += 5) {
+            float[] x0 = xs[kx * c + ci][y + ky];
+            float[] x1 = xs[(kx + 1) * c + ci][y + ky];
+            float[] x2 = xs[(kx + 2) * c + ci][y + ky];
+            float[] x3 = xs[(kx + 3) * c + ci][y + ky];
+            float[] x4 = xs[(kx + 4) * c + ci][y + ky];
+            for (int fo = 0; fo < f; fo++) {
+              int o = fo * taps + wi + kx;
+              axpy5(w[o], x0, w[o + 1], x1, w[o + 2], x2, w[o + 3], x3, w[o + 4], x4, z[fo][y]);
+            }
+          }
+          for (; kx < k; kx++) {
+            float[] x = xs[kx * c + ci][y + ky];
+            for (int fo = 0; fo < f; fo++) {
+              axpy(w[fo * taps + wi + kx], x, z[fo][y]);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private void pool(float[] out, int from) {
+    int hq = s.poolHeight();
+    int wq = s.poolWidth();
+    boolean relu = s.relu();
+    int outPlane = hq * wq;
+    for (int fo = 0; fo < f; fo++) {
+      for (int yq = 0; yq < hq; yq++) {
+        float[] r0 = z[fo][2 * yq];
+        float[] r1 = z[fo][2 * yq + 1];
+        for (int xq = 0; xq < wq; xq++) {
+          int c0 = 2 * xq * m;
+          int c1 = c0 + m;
+          int q = ((fo * hq + yq) * wq + xq) * m;
+          int o = fo * outPlane + yq * wq + xq;
+          if (s.maxPooling()) {
+            for (int j = 0; j < m; j++) {
+              float best = r0[c0 + j];
+              byte at = 0;
+              if (r0[c1 + j] > best) {
+                best = r0[c1 + j];
+                at = 1;
+              }
+              if (r1[c0 + j] > best) {
+                best = r1[c0 + j];
+                at = 2;
+              }
+              if (r1[c1 + j] > best) {
+                best = r1[c1 + j];
+                at = 3;
+              }
+              float a = activate(best, relu);
+              pooled[q + j] = a;
+              argmax[q + j] = at;
+              out[(from + j) * f * outPlane + o] = a;
+            }
+          } else {
+            for (int j = 0; j < m; j++) {
+              float a00 = activate(r0[c0 + j], relu);
+              float a01 = activate(r0[c1 + j], relu);
+              float a10 = activate(r1[c0 + j], relu);
+              float a11 = activate(r1[c1 + j], relu);
+              r0[c0 + j] = a00;
+              r0[c1 + j] = a01;
+              r1[c0 + j] = a10;
+              r1[c1 + j] = a11;
+              out[(from + j) * f * outPlane + o] = 0.25f * (a00 + a01 + a10 + a11);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private static float activate(float v, boolean relu) {
+    return relu ? Math.max(v, 0f) : (float) Math.tanh(v);
+  }
+
+  /** Derivative of the activation, given the activated value. */
+  private static float slope(float a, boolean relu) {
+    return relu ? (a > 0f ? 1f : 0f) : 1f - a * a;
+  }
+
+  private void poolBackward(float[] eps, int from) {
+    int hq = s.poolHeight();
+    int wq = s.poolWidth();
+    boolean relu = s.relu();
+    int outPlane = hq * wq;
+    for (int fo = 0; fo < f; fo++) {
+      for (int yq = 0; yq < hq; yq++) {
+        float[] a0 = z[fo][2 * yq];
+        float[] a1 = z[fo][2 * yq + 1];
+        float[] g0 = dz[fo][2 * yq];
+        float[] g1 = dz[fo][2 * yq + 1];
+        for (int xq = 0; xq < wq; xq++) {
+          int c0 = 2 * xq * m;
+          int c1 = c0 + m;
+          int q = ((fo * hq + yq) * wq + xq) * m;
+          int o = fo * outPlane + yq * wq + xq;
+          if (s.maxPooling()) {
+            for (int j = 0; j < m; j++) {
+              float g = eps[(from + j) * f * outPlane + o] * slope(pooled[q + j], relu);
+              int at = argmax[q + j];
+              g0[c0 + j] = at == 0 ? g : 0f;
+              g0[c1 + j] = at == 1 ? g : 0f;
+              g1[c0 + j] = at == 2 ? g : 0f;
+              g1[c1 + j] = at == 3 ? g : 0f;
+            }
+          } else {
+            for (int j = 0; j < m; j++) {
+              float g = 0.25f * eps[(from + j) * f * outPlane + o];
+              g0[c0 + j] = g * slope(a0[c0 + j], relu);
+              g0[c1 + j] = g * slope(a0[c1 + j], relu);
+              g1[c0 + j] = g * slope(a1[c0 + j], relu);
+              g1[c1 + j] = g * slope(a1[c1 + j], relu);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private void biasGradient(float[] db) {
+    for (int fo = 0; fo < f; fo++) {
+      Arrays.fill(acc, 0f);
+      for (int y = 0; y < ho; y++) {
+        add(dz[fo][y], acc);
+      }
+      db[fo] += sum(acc);
+    }
+  }
+
+  private void weightGradient(float[] dw) {
+    for (int fo = 0; fo < f; fo++) {
+      for (int ci = 0; ci < c; ci++) {
+        for (int ky = 0; ky < k; ky++) {
+          for (int kx = 0; kx < k; kx++) {
+            float[][] in = xs[kx * c + ci];
+            float[][] g = dz[fo];
+            Arrays.fill(acc, 0f);
+            int y = 0;
+            for (; y + 2 <= ho; y += 2) {
+              multiplyAdd2(g[y], in[y + ky], g[y + 1], in[y + 1 + ky], acc);
+            }
+            for (; y < ho; y++) {
+              multiplyAdd(g[y], in[y + ky], acc);
+            }
+            dw[((fo * c + ci) * k + ky) * k + kx] += sum(acc);
+          }
+        }
+      }
+    }
+  }
+
+  private void inputGradient(float[] w, float[] dIn, int from) {
+    for (float[][] rows : dxs) {
+      for (float[] r : rows) {
+        Arrays.fill(r, 0f);
+      }
+    }
+    int taps = c * k * k;
+    for (int y = 0; y < ho; y++) {
+      for (int ci = 0; ci < c; ci++) {
+        for (int ky = 0; ky < k; ky++) {
+          for (int kx = 0; kx < k; kx++) {
+            float[] target = dxs[kx * c + ci][y + ky];
+            int wi = (ci * k + ky) * k + kx;
+            int fo = 0;
+            for (; fo + 4 <= f; fo += 4) {
+              int o = fo * taps + wi;
+              axpy4(w[o], dz[fo][y], w[o + taps], dz[fo + 1][y], w[o + 2 * taps], dz[fo + 2][y],
+                  w[o + 3 * taps], dz[fo + 3][y], target);
+            }
+            for (; fo < f; fo++) {
+              axpy(w[fo * taps + wi], dz[fo][y], target);
+            }
+          }
+        }
+      }
+    }
+    int h = s.height();
+    int wd = s.width();
+    int pad = s.padding();
+    int plane = h * wd;
+    for (int ci = 0; ci < c; ci++) {
+      for (int iy = 0; iy < h; iy++) {
+        int yy = iy + pad;
+        for (int ix = 0; ix < wd; ix++) {
+          int dst = from * c * plane + (ci * h + iy) * wd + ix;
+          for (int j = 0; j < m; j++) {
+            dIn[dst + j * c * plane] = 0f;
+          }
+          for (int kx = 0; kx < k; kx++) {
+            int x = ix + pad - kx;
+            if (x < 0 || x >= wo) {
+              continue;
+            }
+            float[] r = dxs[kx * c + ci][yy];
+            int o = x * m;
+            for (int j = 0; j < m; j++) {
+              dIn[dst + j * c * plane] += r[o + j];
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** {@code y[i] += a * x[i]} for every {@code i < y.length}. */
+  private static void axpy(float a, float[] x, float[] y) {
+    for (int i = 0; i < y.length; i++) {
+      y[i] += a * x[i];
+    }
+  }
+
+  /** {@code y[i] += a0 * x0[i] + ... + a4 * x4[i]}: one load and store of y for five taps. */
+  private static void axpy5(float a0, float[] x0, float a1, float[] x1, float a2, float[] x2,
+      float a3, float[] x3, float a4, float[] x4, float[] y) {
+    for (int i = 0; i < y.length; i++) {
+      y[i] += a0 * x0[i] + a1 * x1[i] + a2 * x2[i] + a3 * x3[i] + a4 * x4[i];
+    }
+  }
+
+  /** {@code y[i] += a0 * x0[i] + ... + a3 * x3[i]}. */
+  private static void axpy4(float a0, float[] x0, float a1, float[] x1, float a2, float[] x2,
+      float a3, float[] x3, float[] y) {
+    for (int i = 0; i < y.length; i++) {
+      y[i] += a0 * x0[i] + a1 * x1[i] + a2 * x2[i] + a3 * x3[i];
+    }
+  }
+
+  /** {@code acc[i] += a[i] * b[i]} for every {@code i < acc.length}. */
+  private static void multiplyAdd(float[] a, float[] b, float[] acc) {
+    for (int i = 0; i < acc.length; i++) {
+      acc[i] += a[i] * b[i];
+    }
+  }
+
+  /** {@code acc[i] += a0[i] * b0[i] + a1[i] * b1[i]}. */
+  private static void multiplyAdd2(float[] a0, float[] b0, float[] a1, float[] b1, float[] acc) {
+    for (int i = 0; i < acc.length; i++) {
+      acc[i] += a0[i] * b0[i] + a1[i] * b1[i];
+    }
+  }
+
+  private static void add(float[] x, float[] acc) {
+    for (int i = 0; i < acc.length; i++) {
+      acc[i] += x[i];
+    }
+  }
+
+  /** The sum of {@code v}, with eight independent partial sums (the JIT does not vectorise it). */
+  private static float sum(float[] v) {
+    float s0 = 0f;
+    float s1 = 0f;
+    float s2 = 0f;
+    float s3 = 0f;
+    float s4 = 0f;
+    float s5 = 0f;
+    float s6 = 0f;
+    float s7 = 0f;
+    int i = 0;
+    for (; i + 8 <= v.length; i += 8) {
+      s0 += v[i];
+      s1 += v[i + 1];
+      s2 += v[i + 2];
+      s3 += v[i + 3];
+      s4 += v[i + 4];
+      s5 += v[i + 5];
+      s6 += v[i + 6];
+      s7 += v[i + 7];
+    }
+    for (; i < v.length; i++) {
+      s0 += v[i];
+    }
+    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+  }
+}

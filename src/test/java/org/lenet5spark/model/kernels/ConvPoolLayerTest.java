@@ -1,0 +1,218 @@
+package org.lenet5spark.model.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.util.Random;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.lenet5spark.model.LeNet5;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.Sgd;
+
+/**
+ * The gradient check of the fused kernels: a LeNet-5 built from {@link ConvPoolLayer}s and one
+ * built from DL4J's stock convolution and subsampling layers, given the same parameters and
+ * minibatch, must agree on the output, the loss and every parameter gradient (DL4J's own layers
+ * are gradient-checked upstream); the fused network's gradient also matches central finite
+ * differences of its own loss, and the result does not depend on how many threads split the
+ * minibatch.
+ */
+class ConvPoolLayerTest {
+  @AfterEach
+  void clearThreads() {
+    System.clearProperty(KernelThreads.PROPERTY);
+  }
+
+  private static INDArray images(int n, long seed) {
+    Random r = new Random(seed);
+    float[] v = new float[n * 784];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = (float) r.nextGaussian();
+    }
+    return Nd4j.create(v, new long[] {n, 1, 28, 28}, 'c');
+  }
+
+  private static INDArray labels(int n, long seed) {
+    Random r = new Random(seed);
+    INDArray y = Nd4j.zeros(DataType.FLOAT, n, 10);
+    for (int i = 0; i < n; i++) {
+      y.putScalar(i, r.nextInt(10), 1f);
+    }
+    return y;
+  }
+
+  private static MultiLayerNetwork pair(LeNet5.Variant v, LeNet5.Kernels k, MultiLayerNetwork from) {
+    MultiLayerNetwork net = LeNet5.build(v, k, 3, new Sgd(0.1), 0);
+    if (from != null) {
+      net.setParams(from.params().dup());
+    }
+    return net;
+  }
+
+  private static INDArray gradient(MultiLayerNetwork net, INDArray x, INDArray y) {
+    net.setInput(x);
+    net.setLabels(y);
+    net.computeGradientAndScore();
+    return net.gradient().gradient().dup();
+  }
+
+  private static double maxAbs(INDArray a) {
+    return a.amaxNumber().doubleValue();
+  }
+
+  @ParameterizedTest
+  @EnumSource(LeNet5.Variant.class)
+  void matchesTheStockLayers(LeNet5.Variant variant) {
+    MultiLayerNetwork stock = pair(variant, LeNet5.Kernels.STOCK, null);
+    MultiLayerNetwork fused = pair(variant, LeNet5.Kernels.FUSED, stock);
+    assertEquals(stock.numParams(), fused.numParams());
+    for (int n : new int[] {1, 7, 64}) {
+      INDArray x = images(n, n);
+      INDArray y = labels(n, n);
+      INDArray outStock = stock.output(x);
+      INDArray outFused = fused.output(x);
+      assertTrue(maxAbs(outStock.sub(outFused)) < 1e-5, "outputs, batch " + n);
+      INDArray gs = gradient(stock, x, y);
+      INDArray gf = gradient(fused, x, y);
+      assertEquals(stock.score(), fused.score(), 1e-5, "loss, batch " + n);
+      double scale = maxAbs(gs);
+      assertTrue(scale > 1e-3, "a gradient that is not trivially zero");
+      double diff = maxAbs(gs.sub(gf));
+      assertTrue(diff <= 1e-4 * scale, "gradients differ by " + diff + " (scale " + scale
+          + "), batch " + n);
+    }
+  }
+
+  @Test
+  void trainingStepsStayTogether() {
+    MultiLayerNetwork stock = LeNet5.build(LeNet5.Variant.MODERN, LeNet5.Kernels.STOCK, 5,
+        new Adam(1e-3), 0);
+    MultiLayerNetwork fused = LeNet5.build(LeNet5.Variant.MODERN, LeNet5.Kernels.FUSED, 5,
+        new Adam(1e-3), 0);
+    fused.setParams(stock.params().dup());
+    for (int step = 0; step < 20; step++) {
+      INDArray x = images(32, 100 + step);
+      INDArray y = labels(32, 100 + step);
+      stock.fit(x, y);
+      fused.fit(x, y);
+    }
+    double diff = maxAbs(stock.params().sub(fused.params()));
+    assertTrue(diff < 1e-3, "parameters after 20 Adam steps differ by " + diff);
+  }
+
+  @Test
+  void gradientMatchesFiniteDifferences() {
+    MultiLayerNetwork net = LeNet5.build(LeNet5.Variant.CLASSIC, LeNet5.Kernels.FUSED, 11,
+        new Sgd(0.1), 0);
+    INDArray x = images(4, 1);
+    INDArray y = labels(4, 1);
+    INDArray g = gradient(net, x, y);
+    INDArray params = net.params();
+    // c1s2: biases 0..5, weights 6..155; c3s4: biases 156..171, weights 172..2571
+    int[] probes = {0, 3, 6, 40, 155, 156, 170, 172, 900, 2571};
+    double eps = 1e-2;
+    for (int i : probes) {
+      float p0 = params.getFloat(i);
+      params.putScalar(i, p0 + eps);
+      double up = score(net, x, y);
+      params.putScalar(i, p0 - eps);
+      double down = score(net, x, y);
+      params.putScalar(i, p0);
+      // DL4J's gradient is of the summed loss; its score is the mean over the minibatch
+      double numeric = x.size(0) * (up - down) / (2 * eps);
+      double analytic = g.getDouble(i);
+      assertEquals(numeric, analytic, 2e-3 + 0.02 * Math.abs(numeric), "parameter " + i);
+    }
+  }
+
+  private static double score(MultiLayerNetwork net, INDArray x, INDArray y) {
+    net.setInput(x);
+    net.setLabels(y);
+    net.computeGradientAndScore();
+    return net.score();
+  }
+
+  @Test
+  void threadCountDoesNotChangeTheResult() {
+    MultiLayerNetwork net = LeNet5.build(LeNet5.Variant.MODERN, LeNet5.Kernels.FUSED, 2,
+        new Sgd(0.1), 0);
+    INDArray x = images(13, 4);
+    INDArray y = labels(13, 4);
+    System.setProperty(KernelThreads.PROPERTY, "1");
+    INDArray one = gradient(net, x, y);
+    INDArray outOne = net.output(x);
+    System.setProperty(KernelThreads.PROPERTY, "3");
+    INDArray three = gradient(net, x, y);
+    INDArray outThree = net.output(x);
+    assertTrue(maxAbs(outOne.sub(outThree)) == 0.0, "forward slices are independent");
+    assertTrue(maxAbs(one.sub(three)) <= 1e-5 * maxAbs(one), "slices' gradients are summed");
+  }
+
+  @Test
+  void firstStageReturnsNoInputGradientAndBackpropRecomputesAForeignForward() {
+    MultiLayerNetwork net = LeNet5.build(LeNet5.Variant.MODERN, LeNet5.Kernels.FUSED, 2,
+        new Sgd(0.1), 0);
+    net.initGradientsView();
+    LayerWorkspaceMgr mgr = LayerWorkspaceMgr.noWorkspaces();
+    var first = net.getLayer(0);
+    first.setInput(images(2, 9), mgr);
+    first.activate(true, mgr);
+    assertNull(first.backpropGradient(Nd4j.ones(DataType.FLOAT, 2, 6, 14, 14), mgr).getSecond());
+
+    var second = net.getLayer(1);
+    INDArray in = Nd4j.rand(DataType.FLOAT, 2, 6, 14, 14);
+    INDArray eps = Nd4j.rand(DataType.FLOAT, 2, 16, 5, 5);
+    second.setInput(in, mgr);
+    second.activate(true, mgr);
+    INDArray cached = second.backpropGradient(eps, mgr).getSecond().dup();
+    second.setInput(images(2, 1).reshape(2, 1, 28, 28).repeat(1, 6)
+        .get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all(),
+            org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 14),
+            org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 14)).dup(), mgr);
+    second.activate(true, mgr);
+    second.setInput(in, mgr);
+    INDArray recomputed = second.backpropGradient(eps, mgr).getSecond();
+    assertArrayEquals(new long[] {2, 6, 14, 14}, recomputed.shape());
+    assertEquals(0.0, maxAbs(cached.sub(recomputed)), "backprop recomputes the forward pass");
+  }
+
+  @Test
+  void configurationAndModelRoundTrip() throws Exception {
+    MultiLayerNetwork net = LeNet5.build(LeNet5.Variant.CLASSIC, LeNet5.Kernels.FUSED, 8,
+        new Adam(1e-3), 0);
+    MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
+    assertEquals(conf, MultiLayerConfiguration.fromJson(conf.toJson()));
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    ModelSerializer.writeModel(net, bytes, true);
+    MultiLayerNetwork back = ModelSerializer.restoreMultiLayerNetwork(
+        new ByteArrayInputStream(bytes.toByteArray()), true);
+    INDArray x = images(3, 2);
+    assertEquals(0.0, maxAbs(net.output(x).sub(back.output(x))));
+  }
+
+  @Test
+  void refusesWhatItCannotCompute() {
+    assertThrows(IllegalArgumentException.class,
+        () -> new ConvPoolShape(1, 27, 27, 6, 5, 0, true, true), "odd convolution output");
+    assertThrows(IllegalStateException.class, () -> KernelThreads.parse("0"));
+    assertThrows(IllegalStateException.class, () -> KernelThreads.parse("two"));
+    var layer = new ConvPoolLayer.Builder().nIn(1).nOut(2)
+        .activation(org.nd4j.linalg.activations.Activation.SIGMOID).build();
+    assertThrows(IllegalStateException.class, layer::relu);
+  }
+}
