@@ -13,6 +13,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.lenet5spark.io.BadInputException;
 import org.lenet5spark.model.kernels.ConvPoolLayer;
+import org.lenet5spark.model.kernels.FusedDenseLayer;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
@@ -63,10 +64,11 @@ public final class LeNet5 {
   public enum Kernels {
     /**
      * One {@link ConvPoolLayer} per stage (convolution, bias, activation and pooling in one
-     * pass of this project's Java kernels); the default.
+     * pass of this project's Java kernels) and {@link FusedDenseLayer}s for F5 and F6; the
+     * default on the CPU.
      */
     FUSED,
-    /** DL4J's own ConvolutionLayer and SubsamplingLayer (oneDNN where available). */
+    /** DL4J's own ConvolutionLayer, SubsamplingLayer and DenseLayer (oneDNN where available). */
     STOCK;
 
     /**
@@ -125,8 +127,12 @@ public final class LeNet5 {
               .build());
     }
     return layers
-        .layer(new DenseLayer.Builder().name("f5").nOut(120).activation(act).build())
-        .layer(new DenseLayer.Builder().name("f6").nOut(84).activation(act).build())
+        .layer(kernels == Kernels.FUSED
+            ? new FusedDenseLayer.Builder().name("f5").nOut(120).activation(act).build()
+            : new DenseLayer.Builder().name("f5").nOut(120).activation(act).build())
+        .layer(kernels == Kernels.FUSED
+            ? new FusedDenseLayer.Builder().name("f6").nOut(84).activation(act).build()
+            : new DenseLayer.Builder().name("f6").nOut(84).activation(act).build())
         .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("output")
             .nOut(CLASSES).activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build())
         .setInputType(InputType.convolutional(SIZE, SIZE, 1))

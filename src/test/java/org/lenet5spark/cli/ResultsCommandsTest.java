@@ -373,7 +373,8 @@ class ResultsCommandsTest {
     JsonNode ev = Json.mapper().readTree(r.out());
     assertEquals(10_000, ev.get("count").asLong());
     assertEquals(shardEval.get("accuracy").asDouble(), ev.get("accuracy").asDouble(), 1e-12);
-    assertEquals(shardEval.get("loss").asDouble(), ev.get("loss").asDouble(), 1e-9);
+    // the network computes in float32: the mean loss agrees to float precision, not beyond
+    assertEquals(shardEval.get("loss").asDouble(), ev.get("loss").asDouble(), 1e-6);
     assertEquals(shardEval.get("confusion"), ev.get("confusion"));
 
     CliRun table = CliRun.of("evaluate", "--model", run.resolve("model.zip").toString(),

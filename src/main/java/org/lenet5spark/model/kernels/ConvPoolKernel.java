@@ -16,7 +16,8 @@ import java.util.Arrays;
  * instructions; with different start offsets in the two arrays it cannot rule out aliasing and
  * stays scalar (measured: 4.4 vs 24 GFLOP/s, docs/performance.md). One instance holds the
  * buffers of one slice and is reused from minibatch to minibatch. For max pooling the pooled
- * pre-activations and the position of each maximum are kept for the backward pass (ReLU and tanh
+ * pre-activations (the maxima) are kept for the backward pass, which routes the gradient to the
+ * first position holding the maximum, as DL4J does (ReLU and tanh
  * are increasing, so pooling before the activation gives the same output and a quarter of the
  * activation work); for average pooling the activations are kept.
  */
@@ -37,8 +38,12 @@ final class ConvPoolKernel {
   private float[][][] dz;
   /** Input-gradient rows per kx, same layout as {@link #xs}. */
   private float[][][] dxs;
+  /** Input gradient folded over kx: [channel][padded row][padded column * m + example]. */
+  private float[][][] dxp;
   private float[] pooled = new float[0];
-  private byte[] argmax = new byte[0];
+  private float[] epsT = new float[0];
+  /** Max pooling: the pooled pre-activation (the maximum), for routing the gradient. */
+  private float[] poolZ = new float[0];
   private float[] acc = new float[0];
   private float[] padded = new float[0];
 
@@ -60,10 +65,12 @@ final class ConvPoolKernel {
     row = wo * m;
     xs = new float[k * c][hp][row];
     dxs = new float[k * c][hp][row];
+    dxp = new float[c][hp][s.paddedWidth() * m];
     z = new float[f][ho][row];
     dz = new float[f][ho][row];
     pooled = new float[f * s.poolHeight() * s.poolWidth() * m];
-    argmax = new byte[pooled.length];
+    poolZ = new float[pooled.length];
+    epsT = new float[pooled.length];
     acc = new float[row];
   }
 
@@ -178,27 +185,12 @@ final class ConvPoolKernel {
           int c0 = 2 * xq * m;
           int c1 = c0 + m;
           int q = ((fo * hq + yq) * wq + xq) * m;
-          int o = fo * outPlane + yq * wq + xq;
           if (s.maxPooling()) {
             for (int j = 0; j < m; j++) {
-              float best = r0[c0 + j];
-              byte at = 0;
-              if (r0[c1 + j] > best) {
-                best = r0[c1 + j];
-                at = 1;
-              }
-              if (r1[c0 + j] > best) {
-                best = r1[c0 + j];
-                at = 2;
-              }
-              if (r1[c1 + j] > best) {
-                best = r1[c1 + j];
-                at = 3;
-              }
-              float a = activate(best, relu);
-              pooled[q + j] = a;
-              argmax[q + j] = at;
-              out[(from + j) * f * outPlane + o] = a;
+              float best = Math.max(Math.max(r0[c0 + j], r0[c1 + j]),
+                  Math.max(r1[c0 + j], r1[c1 + j]));
+              poolZ[q + j] = best;
+              pooled[q + j] = activate(best, relu);
             }
           } else {
             for (int j = 0; j < m; j++) {
@@ -210,13 +202,15 @@ final class ConvPoolKernel {
               r0[c1 + j] = a01;
               r1[c0 + j] = a10;
               r1[c1 + j] = a11;
-              out[(from + j) * f * outPlane + o] = 0.25f * (a00 + a01 + a10 + a11);
+              pooled[q + j] = 0.25f * (a00 + a01 + a10 + a11);
             }
           }
         }
       }
     }
+    toNchw(pooled, out, from, f * outPlane);
   }
+
 
   private static float activate(float v, boolean relu) {
     return relu ? Math.max(v, 0f) : (float) Math.tanh(v);
@@ -232,6 +226,7 @@ final class ConvPoolKernel {
     int wq = s.poolWidth();
     boolean relu = s.relu();
     int outPlane = hq * wq;
+    fromNchw(eps, from, epsT, f * outPlane);
     for (int fo = 0; fo < f; fo++) {
       for (int yq = 0; yq < hq; yq++) {
         float[] a0 = z[fo][2 * yq];
@@ -242,19 +237,24 @@ final class ConvPoolKernel {
           int c0 = 2 * xq * m;
           int c1 = c0 + m;
           int q = ((fo * hq + yq) * wq + xq) * m;
-          int o = fo * outPlane + yq * wq + xq;
           if (s.maxPooling()) {
             for (int j = 0; j < m; j++) {
-              float g = eps[(from + j) * f * outPlane + o] * slope(pooled[q + j], relu);
-              int at = argmax[q + j];
-              g0[c0 + j] = at == 0 ? g : 0f;
-              g0[c1 + j] = at == 1 ? g : 0f;
-              g1[c0 + j] = at == 2 ? g : 0f;
-              g1[c1 + j] = at == 3 ? g : 0f;
+              float g = epsT[q + j] * slope(pooled[q + j], relu);
+              float best = poolZ[q + j];
+              // the first position holding the maximum gets the gradient, as in DL4J's pooling;
+              // 0/1 masks instead of branches, which random data would mispredict
+              int e00 = a0[c0 + j] == best ? 1 : 0;
+              int e01 = (a0[c1 + j] == best ? 1 : 0) & (1 - e00);
+              int e10 = (a1[c0 + j] == best ? 1 : 0) & (1 - e00) & (1 - e01);
+              int e11 = 1 - e00 - e01 - e10;
+              g0[c0 + j] = g * e00;
+              g0[c1 + j] = g * e01;
+              g1[c0 + j] = g * e10;
+              g1[c1 + j] = g * e11;
             }
           } else {
             for (int j = 0; j < m; j++) {
-              float g = 0.25f * eps[(from + j) * f * outPlane + o];
+              float g = 0.25f * epsT[q + j];
               g0[c0 + j] = g * slope(a0[c0 + j], relu);
               g0[c1 + j] = g * slope(a0[c1 + j], relu);
               g1[c0 + j] = g * slope(a1[c0 + j], relu);
@@ -324,30 +324,56 @@ final class ConvPoolKernel {
         }
       }
     }
+    // fold the k column-shifted gradients into one padded row per (channel, row), then crop the
+    // padding and write the NCHW batch example by example (sequential writes)
     int h = s.height();
     int wd = s.width();
     int pad = s.padding();
-    int plane = h * wd;
     for (int ci = 0; ci < c; ci++) {
-      for (int iy = 0; iy < h; iy++) {
-        int yy = iy + pad;
-        for (int ix = 0; ix < wd; ix++) {
-          int dst = from * c * plane + (ci * h + iy) * wd + ix;
-          for (int j = 0; j < m; j++) {
-            dIn[dst + j * c * plane] = 0f;
-          }
-          for (int kx = 0; kx < k; kx++) {
-            int x = ix + pad - kx;
-            if (x < 0 || x >= wo) {
-              continue;
-            }
-            float[] r = dxs[kx * c + ci][yy];
-            int o = x * m;
-            for (int j = 0; j < m; j++) {
-              dIn[dst + j * c * plane] += r[o + j];
-            }
+      for (int yy = pad; yy < pad + h; yy++) {
+        float[] folded = dxp[ci][yy];
+        Arrays.fill(folded, 0f);
+        for (int kx = 0; kx < k; kx++) {
+          float[] r = dxs[kx * c + ci][yy];
+          int off = kx * m;
+          for (int i = 0; i < row; i++) {
+            folded[off + i] += r[i];
           }
         }
+      }
+    }
+    for (int j = 0; j < m; j++) {
+      int dst = (from + j) * c * h * wd;
+      for (int ci = 0; ci < c; ci++) {
+        for (int iy = 0; iy < h; iy++) {
+          float[] folded = dxp[ci][iy + pad];
+          for (int ix = 0; ix < wd; ix++) {
+            dIn[dst++] = folded[(ix + pad) * m + j];
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Copies a batch-innermost block [position][example] into the slice's part of an NCHW batch,
+   * example by example, so that the batch (the larger array) is written sequentially.
+   */
+  private void toNchw(float[] block, float[] nchw, int from, int perExample) {
+    for (int j = 0; j < m; j++) {
+      int dst = (from + j) * perExample;
+      for (int p = 0; p < perExample; p++) {
+        nchw[dst + p] = block[p * m + j];
+      }
+    }
+  }
+
+  /** The inverse of {@link #toNchw}: the slice's part of an NCHW batch into [position][example]. */
+  private void fromNchw(float[] nchw, int from, float[] block, int perExample) {
+    for (int j = 0; j < m; j++) {
+      int src = (from + j) * perExample;
+      for (int p = 0; p < perExample; p++) {
+        block[p * m + j] = nchw[src + p];
       }
     }
   }

@@ -3,7 +3,7 @@ package org.lenet5spark.model.kernels;
 import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.shape.Shape;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Bulk copies between ND4J float arrays (off-heap) and Java float arrays, for the kernels that
@@ -44,18 +44,56 @@ final class NdArrays {
     if (dense(a)) {
       pointer(a).put(values);
     } else {
-      a.assign(org.nd4j.linalg.factory.Nd4j.createFromArray(values).reshape('c', a.shape()));
+      a.assign(Nd4j.createFromArray(values).reshape('c', a.shape()));
     }
   }
 
+  /**
+   * The elements of {@code a} in the order they lie in memory: C order for a C-ordered array,
+   * Fortran order (column by column) for an F-ordered one, such as DL4J's dense weights.
+   */
+  static float[] readMemory(INDArray a) {
+    requireFloat(a);
+    INDArray d = denseInOwnOrder(a) ? a : a.dup(a.ordering());
+    float[] out = new float[(int) d.length()];
+    pointer(d).get(out);
+    return out;
+  }
+
+  /** Sets the elements of {@code a} from {@code values} given in {@code a}'s memory order. */
+  static void writeMemory(INDArray a, float[] values) {
+    requireFloat(a);
+    if (a.ordering() == 'c') {
+      write(a, values);
+      return;
+    }
+    if (!denseInOwnOrder(a) || a.length() != values.length) {
+      throw new IllegalArgumentException("not a dense F-ordered array of " + values.length
+          + " elements: " + a.shapeInfoToString());
+    }
+    pointer(a).put(values);
+  }
+
+  /**
+   * The array's first element. ND4J gives a view its own {@code DataBuffer} whose address
+   * already points at the view's start, and reports the view's offset from the original buffer
+   * both as {@code a.offset()} and {@code a.data().offset()}; the difference is the position
+   * within {@code a.data()} (0 for views, measured with ND4J 1.0.0-M2.1).
+   */
   private static FloatPointer pointer(INDArray a) {
+    long start = a.offset() - a.data().offset();
     FloatPointer p = new FloatPointer(a.data().addressPointer());
-    return p.position(a.offset()).limit(a.offset() + a.length());
+    return p.position(start).limit(start + a.length());
   }
 
   private static boolean dense(INDArray a) {
-    return a.ordering() == 'c' && Shape.hasDefaultStridesForShape(a)
-        && a.data().length() >= a.offset() + a.length();
+    return a.ordering() == 'c' && denseInOwnOrder(a);
+  }
+
+  private static boolean denseInOwnOrder(INDArray a) {
+    long start = a.offset() - a.data().offset();
+    return java.util.Arrays.equals(a.stride(), Nd4j.getStrides(a.shape(), a.ordering()))
+        && start >= 0 && a.data().length() >= start + a.length();
   }
 
   private static void requireFloat(INDArray a) {

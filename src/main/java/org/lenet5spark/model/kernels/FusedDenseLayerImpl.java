@@ -1,0 +1,170 @@
+package org.lenet5spark.model.kernels;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.layers.BaseLayer;
+import org.deeplearning4j.nn.params.DefaultParamInitializer;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The runtime layer of a {@link FusedDenseLayer}: copies the [minibatch, nIn] input and the
+ * weights into Java arrays, splits the minibatch into one slice per kernel thread
+ * ({@link KernelThreads}), runs a {@link DenseKernel} on each, and copies the results back into
+ * DL4J's workspace arrays and gradient views. Like {@link ConvPoolLayerImpl} it reuses the
+ * forward pass of the same input array for the backward pass and recomputes it otherwise.
+ */
+public class FusedDenseLayerImpl extends BaseLayer<FusedDenseLayer> {
+  private static final String W = DefaultParamInitializer.WEIGHT_KEY;
+  private static final String B = DefaultParamInitializer.BIAS_KEY;
+  private final transient List<DenseKernel> kernels = new ArrayList<>();
+  private transient INDArray forwardInput;
+  private transient float[] inBuf = new float[0];
+  private transient float[] outBuf = new float[0];
+  private transient float[] epsBuf = new float[0];
+  private transient float[] dInBuf = new float[0];
+
+  FusedDenseLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
+    super(conf, dataType);
+  }
+
+  @Override
+  public boolean isPretrainLayer() {
+    return false;
+  }
+
+  @Override
+  public Type type() {
+    return Type.FEED_FORWARD;
+  }
+
+  private int nIn() {
+    return (int) layerConf().getNIn();
+  }
+
+  private int nOut() {
+    return (int) layerConf().getNOut();
+  }
+
+  private int threads(int n) {
+    return Math.max(1, Math.min(KernelThreads.count(), n));
+  }
+
+  private static int sliceStart(int n, int parts, int i) {
+    return (int) ((long) n * i / parts);
+  }
+
+  @Override
+  public INDArray activate(boolean training, LayerWorkspaceMgr mgr) {
+    assertInputSet(false);
+    applyDropOutIfNecessary(training, mgr);
+    if (input.rank() != 2 || input.size(1) != nIn()) {
+      throw new IllegalStateException("layer '" + layerConf().getLayerName()
+          + "' expects input [minibatch, " + nIn() + "], got " + Arrays.toString(input.shape()));
+    }
+    int n = (int) input.size(0);
+    forward(n);
+    INDArray out = mgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT,
+        new long[] {n, nOut()}, 'c');
+    NdArrays.write(out, outBuf);
+    forwardInput = training ? input : null;
+    return out;
+  }
+
+  private void forward(int n) {
+    if (inBuf.length != n * nIn()) {
+      inBuf = new float[n * nIn()];
+      dInBuf = new float[inBuf.length];
+      outBuf = new float[n * nOut()];
+      epsBuf = new float[outBuf.length];
+    }
+    NdArrays.read(input, inBuf);
+    float[][] byInput = byInput(NdArrays.readMemory(getParam(W)));
+    float[] b = NdArrays.read(getParam(B));
+    int parts = threads(n);
+    while (kernels.size() < parts) {
+      kernels.add(new DenseKernel(nIn(), nOut(), layerConf().relu()));
+    }
+    KernelThreads.run(parts, i -> {
+      int from = sliceStart(n, parts, i);
+      kernels.get(i).forward(inBuf, from, sliceStart(n, parts, i + 1) - from, byInput, b,
+          outBuf);
+    });
+  }
+
+  /** Weights as rows by input, [nIn][nOut], from their F-ordered memory (column by column). */
+  private float[][] byInput(float[] fOrder) {
+    int in = nIn();
+    int out = nOut();
+    float[][] rows = new float[in][out];
+    for (int o = 0; o < out; o++) {
+      int base = o * in;
+      for (int i = 0; i < in; i++) {
+        rows[i][o] = fOrder[base + i];
+      }
+    }
+    return rows;
+  }
+
+  @Override
+  public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
+    assertInputSet(true);
+    int n = (int) input.size(0);
+    if (forwardInput != input || inBuf.length != n * nIn()) {
+      forward(n);
+    }
+    forwardInput = null;
+    NdArrays.read(epsilon, epsBuf);
+    int in = nIn();
+    int out = nOut();
+    float[] fOrder = NdArrays.readMemory(getParam(W));
+    float[][] byOutput = new float[out][];
+    for (int o = 0; o < out; o++) {
+      byOutput[o] = Arrays.copyOfRange(fOrder, o * in, (o + 1) * in);
+    }
+    int parts = threads(n);
+    float[][][] dw = new float[parts][in][out];
+    float[][] db = new float[parts][out];
+    KernelThreads.run(parts, i -> kernels.get(i).backward(epsBuf, sliceStart(n, parts, i),
+        byOutput, dw[i], db[i], dInBuf));
+    float[] dwF = new float[in * out];
+    for (int i = 0; i < in; i++) {
+      for (int o = 0; o < out; o++) {
+        float v = 0f;
+        for (int t = 0; t < parts; t++) {
+          v += dw[t][i][o];
+        }
+        dwF[o * in + i] = v;
+      }
+    }
+    for (int t = 1; t < parts; t++) {
+      for (int o = 0; o < out; o++) {
+        db[0][o] += db[t][o];
+      }
+    }
+    INDArray wGrad = gradientViews.get(W);
+    INDArray bGrad = gradientViews.get(B);
+    NdArrays.writeMemory(wGrad, dwF);
+    NdArrays.write(bGrad, db[0]);
+    Gradient g = new DefaultGradient();
+    g.gradientForVariable().put(W, wGrad);
+    g.gradientForVariable().put(B, bGrad);
+    INDArray epsNext = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT,
+        new long[] {n, in}, 'c');
+    NdArrays.write(epsNext, dInBuf);
+    return new Pair<>(g, epsNext);
+  }
+
+  @Override
+  public void clear() {
+    super.clear();
+    forwardInput = null;
+  }
+}
