@@ -37,13 +37,14 @@ public final class TrainBenchmark {
 
   /** Runs the measurements; {@code work} is a scratch folder for Spark's exports. */
   public static Map<String, Object> run(JavaSparkContext sc, Path data, Path work,
-      List<Integer> batchSizes, int throughputImages, int sparkBatch) throws IOException {
+      List<Integer> batchSizes, int throughputImages, int sparkBatch, int averagingFrequency)
+      throws IOException {
     Configuration conf = sc.hadoopConfiguration();
     ShardCatalog train = ShardCatalog.open(data, "train", conf);
     ShardCatalog test = ShardCatalog.open(data, "test", conf);
     ExampleBlock trainBlock = ExampleBlock.read(train, conf);
     ExampleBlock testBlock = ExampleBlock.read(test, conf);
-    TrainOptions base = TrainOptions.defaults(data, work);
+    TrainOptions base = withAveraging(TrainOptions.defaults(data, work), averagingFrequency);
     Map<String, Object> out = new LinkedHashMap<>();
     MemoryPeaks peaks = new MemoryPeaks();
 
@@ -80,6 +81,7 @@ public final class TrainBenchmark {
     epochs.put("ratio_spark_1w_to_local", (Double) epochs.get("spark_1w_epoch_seconds") / local);
     epochs.put("ratio_spark_2w_to_local", (Double) epochs.get("spark_2w_epoch_seconds") / local);
     epochs.put("batch_size_per_worker", sparkBatch);
+    epochs.put("averaging_frequency", averagingFrequency);
     out.put("epoch_time", epochs);
 
     MultiLayerNetwork evalNet = LeNet5.build(LeNet5.Variant.MODERN, 1, base.newUpdater(), 0);
@@ -140,6 +142,14 @@ public final class TrainBenchmark {
     row.put("forward_only_seconds", fwd);
     row.put("forward_share_of_step", fwd / secs);
     return row;
+  }
+
+  private static TrainOptions withAveraging(TrainOptions b, int averagingFrequency) {
+    return new TrainOptions(b.data(), b.output(), b.engine(), b.epochs(), b.workers(),
+        b.batchSize(), averagingFrequency, b.prefetch(), b.aggregationDepth(), b.approach(),
+        b.storageLevel(), b.repartition(), b.exportDir(), b.seed(), b.variant(), b.kernels(),
+        b.updater(), b.learningRate(), b.lrDecay(), b.l2(), b.augment(), b.resume(),
+        b.overwrite(), b.keepCheckpoints());
   }
 
   private static TrainOptions withEngine(TrainOptions b, String engine, int workers, int batch) {

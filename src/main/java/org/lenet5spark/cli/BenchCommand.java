@@ -16,6 +16,7 @@ import org.lenet5spark.data.DatasetPreparer;
 import org.lenet5spark.data.ShardFormat;
 import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.Json;
+import org.lenet5spark.train.TrainOptions;
 import org.lenet5spark.io.SparkContexts;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -63,6 +64,16 @@ final class BenchCommand implements Callable<Integer> {
       description = "Images timed per batch size (default: ${DEFAULT-VALUE}).")
   int throughputImages;
 
+  @Option(names = "--spark-batch-size", defaultValue = "" + TrainOptions.DEFAULT_BATCH_SIZE,
+      description = "Batch size per worker of the epoch comparison, local engine included "
+          + "(default: ${DEFAULT-VALUE}).")
+  int sparkBatch;
+
+  @Option(names = "--averaging-frequency",
+      defaultValue = "" + TrainOptions.DEFAULT_AVERAGING_FREQUENCY,
+      description = "Averaging frequency of the Spark epochs (default: ${DEFAULT-VALUE}).")
+  int averagingFrequency;
+
   @Option(names = "--pytorch-batch-size", defaultValue = "64",
       description = "Batch size of the PyTorch/DL4J comparison (default: ${DEFAULT-VALUE}).")
   int pytorchBatch;
@@ -102,7 +113,7 @@ final class BenchCommand implements Callable<Integer> {
       }
       if (suites.contains("train")) {
         out.put("train", TrainBenchmark.run(sc, binary, new Path(workPath, "train"),
-            batchSizes, throughputImages, 32));
+            batchSizes, throughputImages, sparkBatch, averagingFrequency));
       }
       if (suites.contains("throughput")) {
         var conf = sc.hadoopConfiguration();

@@ -65,8 +65,9 @@ final class TrainCommand implements Callable<Integer> {
   int aggregationDepth;
 
   @Option(names = "--training-approach", defaultValue = TrainOptions.DEFAULT_APPROACH,
-      paramLabel = "export|direct",
-      description = "DL4J's RDD training approach (default: ${DEFAULT-VALUE}).")
+      paramLabel = "auto|export|direct",
+      description = "DL4J's RDD training approach; auto: direct with a local master, export on "
+          + "a cluster (default: ${DEFAULT-VALUE}).")
   String approach;
 
   @Option(names = "--storage-level", defaultValue = TrainOptions.DEFAULT_STORAGE_LEVEL,

@@ -50,12 +50,13 @@ public final class SparkEngine implements TrainingEngine {
         Nd4jDeviceBinder.forNd4j());
     this.sparkNet = new SparkDl4jMultiLayer(sc, net, master);
     JavaRDD<DataSet> batches = ShardMinibatches.rdd(sc, train, o.batchSize());
-    this.trainRdd = TrainingMasters.usesDirect(sc, o) && !o.repartition().equals("always")
-        ? onePartitionPerWorker(batches, o.workers()) : batches;
+    this.trainRdd = o.repartition().equals("always") ? batches
+        : onePartitionPerWorker(batches, o.workers());
   }
 
   /**
-   * With DL4J's Direct approach every averaging round takes a random slice of the training RDD;
+   * Every averaging round DL4J takes a random slice of the training data (Direct approach) or of
+   * the exported minibatch paths, which keep the training RDD's partitioning (Export approach);
    * when that slice has as many partitions as there are workers, DL4J's "when-needed"
    * repartitioning leaves it alone, saving a count, an index and a shuffle per round (measured in
    * docs/performance.md). Shards are merged without a shuffle when there are more of them than

@@ -26,7 +26,8 @@ import org.nd4j.linalg.learning.config.Sgd;
  * @param prefetch minibatches each worker prefetches asynchronously (0: none)
  * @param aggregationDepth levels of Spark's tree aggregation of the workers' parameters
  * @param approach DL4J's RDD training approach: "export" (minibatches saved once to the export
- *     folder and reused every epoch) or "direct" (the RDD is split and repartitioned every epoch)
+ *     folder and reused every epoch), "direct" (the cached RDD is split every averaging round) or
+ *     "auto" (direct with a local master, export on a cluster where DL4J supports it)
  * @param storageLevel Spark storage level of the training RDD (for example MEMORY_ONLY_SER)
  * @param repartition when DL4J repartitions each averaging round's data: "always" (DL4J's
  *     default: a shuffle every round), "when-needed" (only when the partition count differs from
@@ -61,13 +62,13 @@ public record TrainOptions(Path data, Path output, String engine, int epochs, in
   /** Default minibatch size per worker. */
   public static final int DEFAULT_BATCH_SIZE = 32;
   /** Default averaging frequency. */
-  public static final int DEFAULT_AVERAGING_FREQUENCY = 5;
+  public static final int DEFAULT_AVERAGING_FREQUENCY = 10;
   /** Default prefetch. */
   public static final int DEFAULT_PREFETCH = 2;
   /** Default tree-aggregation depth (DL4J's). */
   public static final int DEFAULT_AGGREGATION_DEPTH = 2;
   /** Default RDD training approach. */
-  public static final String DEFAULT_APPROACH = "export";
+  public static final String DEFAULT_APPROACH = "auto";
   /**
    * Default storage level of the training RDD: deserialised objects. DL4J's default
    * (MEMORY_ONLY_SER) makes its Direct approach deserialise the whole training set for every
@@ -100,8 +101,8 @@ public record TrainOptions(Path data, Path output, String engine, int epochs, in
     require(aggregationDepth >= 1 && aggregationDepth <= 10,
         "--aggregation-depth must be between 1 and 10");
     approach = approach.toLowerCase(Locale.ROOT);
-    require(approach.equals("export") || approach.equals("direct"),
-        "--training-approach must be export or direct");
+    require(approach.equals("export") || approach.equals("direct") || approach.equals("auto"),
+        "--training-approach must be auto, export or direct");
     storageLevel = storageLevel.toUpperCase(Locale.ROOT);
     try {
       StorageLevel.fromString(storageLevel);

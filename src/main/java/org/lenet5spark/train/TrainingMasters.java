@@ -15,11 +15,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The one place where the training master of a Spark run is built from the run's options: DL4J
  * parameter averaging with the job's loss hook, export directory under the run folder and a
- * {@link DeviceBinder} that binds each worker to its Spark-assigned GPU. DL4J's default Export
- * approach (minibatches saved once under the run's scratch folder) is used where DL4J allows it;
- * DL4J refuses it when executors run in other processes and the default Hadoop file system is
- * the local one (local-cluster, or a cluster without HDFS), and then the Direct approach (train
- * on the RDD's partitions) is used instead. Called by {@link SparkEngine}.
+ * {@link DeviceBinder} that binds each worker to its Spark-assigned GPU. With "auto", a local
+ * master trains with DL4J's Direct approach (train on the cached RDD's partitions) and a cluster
+ * with Export (minibatches saved once under the run's scratch folder); DL4J refuses Export when
+ * executors run in other processes and the default Hadoop file system is the local one
+ * (local-cluster, or a cluster without HDFS), and then Direct is used instead. Called by
+ * {@link SparkEngine}.
  */
 public final class TrainingMasters {
   private static final Logger LOG = LoggerFactory.getLogger(TrainingMasters.class);
@@ -53,19 +54,24 @@ public final class TrainingMasters {
               default -> Repartition.Always;
             });
     boolean direct = usesDirect(sc, o);
-    if (direct && !o.approach().equals("direct")) {
+    if (direct && o.approach().equals("export")) {
       LOG.warn("master {} with a local default file system: DL4J cannot export minibatches; "
           + "using its Direct training approach", sc.master());
     }
+    LOG.info("DL4J training approach: {} (--training-approach {}, master {})",
+        direct ? "direct" : "export", o.approach(), sc.master());
     b.rddTrainingApproach(direct ? RDDTrainingApproach.Direct : RDDTrainingApproach.Export);
     return new DeviceBindingTrainingMaster(b, sc, binder);
   }
 
   /**
-   * Whether the run trains with DL4J's Direct approach: asked for, or forced because DL4J
-   * cannot export minibatches with this master and default file system.
+   * Whether the run trains with DL4J's Direct approach: asked for; "auto" with a local master
+   * (one JVM: the cached minibatches are at hand, and Export would only add a first-epoch write
+   * of every minibatch to disk and a file read per minibatch, measured in docs/performance.md);
+   * or forced because DL4J cannot export minibatches with this master and default file system.
    */
   public static boolean usesDirect(JavaSparkContext sc, TrainOptions o) {
-    return o.approach().equals("direct") || !ExportSupport.exportSupported(sc);
+    return o.approach().equals("direct") || (o.approach().equals("auto") && sc.isLocal())
+        || !ExportSupport.exportSupported(sc);
   }
 }

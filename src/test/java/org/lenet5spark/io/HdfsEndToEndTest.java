@@ -64,8 +64,10 @@ class HdfsEndToEndTest {
     JsonNode manifest = Json.mapper().readTree(text("/data/shards/train/manifest.json"));
     assertEquals(3000, manifest.get("count").asLong());
 
+    // Export, as on a cluster: DL4J writes the minibatches under the run's scratch folder on HDFS
     CliRun train = CliRun.of("train", "--data", root + "/data/shards", "--output",
-        root + "/runs/r1", "--epochs", "2", "--workers", "2", "--master", "local[2]");
+        root + "/runs/r1", "--epochs", "2", "--workers", "2", "--master", "local[2]",
+        "--training-approach", "export");
     assertEquals(ExitCodes.OK, train.code(), train.err());
     String metrics = text("/runs/r1/metrics.jsonl");
     assertEquals(2, metrics.strip().split("\n").length);
