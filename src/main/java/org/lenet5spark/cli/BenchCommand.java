@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.hadoop.fs.Path;
+import org.lenet5spark.bench.BenchReport;
 import org.lenet5spark.bench.DataBenchmark;
 import org.lenet5spark.bench.PytorchReference;
 import org.lenet5spark.bench.TrainBenchmark;
@@ -49,6 +50,10 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--json", required = true, paramLabel = "FILE",
       description = "Where to write the figures as JSON.")
   String json;
+
+  @Option(names = "--markdown", paramLabel = "FILE",
+      description = "Where the Markdown tables go (default: the JSON file's name with .md).")
+  String markdown;
 
   @Option(names = "--suite", split = ",", defaultValue = "data,train,pytorch",
       description = "Suites to run, comma-separated: data, train, throughput (the first part "
@@ -139,6 +144,10 @@ final class BenchCommand implements Callable<Integer> {
     }
     String text = Json.pretty(out);
     Files.writeString(java.nio.file.Path.of(json), text);
+    String md = markdown != null ? markdown
+        : (json.endsWith(".json") ? json.substring(0, json.length() - 5) : json) + ".md";
+    Files.writeString(java.nio.file.Path.of(md),
+        BenchReport.markdown(Json.mapper().readTree(text)));
     System.out.print(text);
     return ExitCodes.OK;
   }

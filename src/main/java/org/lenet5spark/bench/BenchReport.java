@@ -1,0 +1,111 @@
+package org.lenet5spark.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Locale;
+
+/**
+ * Renders the JSON written by {@code bench} as Markdown tables (the form docs/benchmarks.md
+ * records): data pipeline, single-process throughput by kernels and batch size, the PyTorch
+ * reference with the DL4J / PyTorch ratios measured in the same run, epoch times of the local
+ * engine against Spark with 1 and 2 workers, evaluation throughput and peak memory. Sections
+ * whose suite did not run are left out.
+ */
+public final class BenchReport {
+  private BenchReport() {
+  }
+
+  /** The Markdown report of one bench result. */
+  public static String markdown(JsonNode r) {
+    StringBuilder md = new StringBuilder("# lenet5-spark bench\n\n");
+    JsonNode m = r.path("machine");
+    md.append(String.format(Locale.ROOT, "Date %s; %d cores, %s, Java %s; Spark master %s;"
+        + " OMP_NUM_THREADS=%s.%n", r.path("date").asText(), m.path("cores").asInt(),
+        m.path("os").asText(), m.path("java").asText(), r.path("spark_master").asText(),
+        r.path("omp_num_threads").asText("unset")));
+    JsonNode data = r.path("data");
+    if (data.isObject()) {
+      md.append("\n## Data pipeline\n\n| format | prepare s | IDX input MB/s | shards MB"
+          + " | training input path, images/s |\n| --- | --- | --- | --- | --- |\n");
+      for (JsonNode f : data.path("formats")) {
+        md.append(String.format(Locale.ROOT, "| %s | %.2f | %.1f | %.1f | %,.0f |%n",
+            f.path("format").asText(), f.path("prepare_seconds").asDouble(),
+            f.path("prepare_input_mb_per_second").asDouble(),
+            f.path("shard_bytes").asDouble() / 1e6, f.path("read_images_per_second").asDouble()));
+      }
+    }
+    JsonNode train = r.path("train");
+    JsonNode throughput = r.has("single_process_throughput") ? r.path("single_process_throughput")
+        : train.path("single_process_throughput");
+    if (throughput.isArray() && throughput.size() > 0) {
+      md.append("\n## Single-process training throughput\n\n| kernels | kernel threads | batch"
+          + " | images/s | forward pass share of a step |\n| --- | --- | --- | --- | --- |\n");
+      for (JsonNode t : throughput) {
+        md.append(String.format(Locale.ROOT, "| %s | %s | %d | %,.0f | %.0f%% |%n",
+            t.path("kernels").asText("stock"), t.path("kernel_threads").asInt() == 0 ? "-"
+                : t.path("kernel_threads").asText(), t.path("batch_size").asInt(),
+            t.path("images_per_second").asDouble(),
+            100 * t.path("forward_share_of_step").asDouble()));
+      }
+      for (JsonNode t : throughput) {
+        double stock = rate(throughput, "stock", t.path("batch_size").asInt());
+        if (t.path("kernels").asText().equals("fused") && stock > 0) {
+          md.append(String.format(Locale.ROOT, "%nfused / stock at batch %d: %.2fx",
+              t.path("batch_size").asInt(), t.path("images_per_second").asDouble() / stock));
+        }
+      }
+      md.append('\n');
+    }
+    JsonNode torch = r.path("pytorch");
+    if (torch.isObject()) {
+      int batch = torch.path("batch_size").asInt();
+      JsonNode last = torch.path("epochs").get(torch.path("epochs").size() - 1);
+      double torchRate = last == null ? 0 : last.path("samples_per_second").asDouble();
+      md.append(String.format(Locale.ROOT, "%n## PyTorch reference (same model, data and batch)"
+          + "%n%nPyTorch %s, %d threads, batch %d: %,.0f images/s (epoch %.1f s, test accuracy"
+          + " %.2f%%).%n", torch.path("version").asText(), torch.path("threads").asInt(), batch,
+          torchRate, last == null ? 0 : last.path("epoch_seconds").asDouble(),
+          last == null ? 0 : 100 * last.path("test_accuracy").asDouble()));
+      for (String k : new String[] {"stock", "fused"}) {
+        double dl4j = rate(throughput, k, batch);
+        if (dl4j > 0 && torchRate > 0) {
+          md.append(String.format(Locale.ROOT, "%nDL4J (%s) / PyTorch at batch %d: **%.2f**",
+              k, batch, dl4j / torchRate));
+        }
+      }
+      md.append('\n');
+    }
+    JsonNode e = train.path("epoch_time");
+    if (e.isObject()) {
+      md.append(String.format(Locale.ROOT, "%n## Epoch time (batch %d per worker, averaging every"
+          + " %d minibatches)%n%n| engine | epoch s | images/s | / local |%n| --- | --- | --- |"
+          + " --- |%n| local (one process) | %.1f | %,.0f | 1.00 |%n",
+          e.path("batch_size_per_worker").asInt(), e.path("averaging_frequency").asInt(),
+          e.path("local_epoch_seconds").asDouble(), e.path("local_samples_per_second").asDouble()));
+      for (int w : new int[] {1, 2}) {
+        md.append(String.format(Locale.ROOT, "| Spark, %d worker%s (second epoch) | %.1f | %,.0f"
+            + " | %.2f |%n", w, w == 1 ? "" : "s", e.path("spark_" + w + "w_epoch_seconds")
+            .asDouble(), e.path("spark_" + w + "w_samples_per_second").asDouble(),
+            e.path("ratio_spark_" + w + "w_to_local").asDouble()));
+      }
+      md.append(String.format(Locale.ROOT, "%nEvaluation: %,.0f images/s.%n",
+          train.path("evaluation_images_per_second").asDouble()));
+    }
+    JsonNode mem = r.has("peak_memory") ? r.path("peak_memory") : train.path("peak_memory");
+    if (mem.isObject()) {
+      md.append(String.format(Locale.ROOT, "%nPeak memory: heap %d MB, RSS %d MB (off-heap at"
+          + " the peak sample %d MB).%n", mem.path("heap_peak_mb").asLong(),
+          mem.path("rss_peak_mb").asLong(), mem.path("off_heap_at_peak_sample_mb").asLong()));
+    }
+    return md.toString();
+  }
+
+  private static double rate(JsonNode throughput, String kernels, int batch) {
+    for (JsonNode t : throughput) {
+      if (t.path("kernels").asText("stock").equals(kernels)
+          && t.path("batch_size").asInt() == batch) {
+        return t.path("images_per_second").asDouble();
+      }
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,40 @@
+package org.lenet5spark.bench;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.lenet5spark.io.Json;
+
+/** The Markdown tables of a bench result: rows, ratios from the same run, absent suites. */
+class BenchReportTest {
+  private static final String RESULT = """
+      {"date": "2026-11-29T20:00:00Z", "machine": {"cores": 2, "os": "Linux", "java": "17"},
+       "spark_master": "local[*]", "omp_num_threads": "1",
+       "single_process_throughput": [
+         {"kernels": "stock", "kernel_threads": 0, "batch_size": 64, "images_per_second": 4000,
+          "forward_share_of_step": 0.14},
+         {"kernels": "fused", "kernel_threads": 2, "batch_size": 64, "images_per_second": 9000,
+          "forward_share_of_step": 0.3}],
+       "pytorch": {"version": "1.13", "threads": 2, "batch_size": 64,
+         "epochs": [{"epoch": 1, "epoch_seconds": 3.0, "samples_per_second": 18000,
+                     "test_accuracy": 0.98}]},
+       "train": {"epoch_time": {"local_epoch_seconds": 10.0, "local_samples_per_second": 6000,
+         "spark_1w_epoch_seconds": 16.0, "spark_1w_samples_per_second": 3750,
+         "spark_2w_epoch_seconds": 9.0, "spark_2w_samples_per_second": 6666,
+         "ratio_spark_1w_to_local": 1.6, "ratio_spark_2w_to_local": 0.9,
+         "batch_size_per_worker": 32, "averaging_frequency": 10},
+         "evaluation_images_per_second": 25000}}
+      """;
+
+  @Test
+  void tablesAndSameRunRatios() throws Exception {
+    String md = BenchReport.markdown(Json.mapper().readTree(RESULT));
+    assertTrue(md.contains("| fused | 2 | 64 | 9,000 | 30% |"), md);
+    assertTrue(md.contains("fused / stock at batch 64: 2.25x"), md);
+    assertTrue(md.contains("DL4J (stock) / PyTorch at batch 64: **0.22**"), md);
+    assertTrue(md.contains("DL4J (fused) / PyTorch at batch 64: **0.50**"), md);
+    assertTrue(md.contains("| Spark, 2 workers (second epoch) | 9.0 | 6,666 | 0.90 |"), md);
+    assertFalse(md.contains("## Data pipeline"), "the data suite did not run");
+  }
+}
