@@ -24,6 +24,8 @@ public class ConvPoolLayerImpl extends BaseLayer<ConvPoolLayer> {
   private final transient List<ConvPoolKernel> kernels = new ArrayList<>();
   private transient ConvPoolShape shape;
   private transient INDArray forwardInput;
+  /** Slices of the last forward pass; the backward pass reuses their kernels' state. */
+  private transient int forwardParts;
   private transient int forwardBatch;
   private transient float[] inBuf = new float[0];
   private transient float[] outBuf = new float[0];
@@ -96,6 +98,7 @@ public class ConvPoolLayerImpl extends BaseLayer<ConvPoolLayer> {
     float[] w = NdArrays.read(getParam(ConvPoolParams.WEIGHTS));
     float[] b = NdArrays.read(getParam(ConvPoolParams.BIAS));
     int parts = threads(n);
+    forwardParts = parts;
     KernelThreads.run(parts, i -> {
       int from = sliceStart(n, parts, i);
       kernels.get(i).forward(inBuf, from, sliceStart(n, parts, i + 1) - from, w, b, outBuf);
@@ -113,7 +116,7 @@ public class ConvPoolLayerImpl extends BaseLayer<ConvPoolLayer> {
     }
     NdArrays.read(epsilon, epsBuf);
     float[] w = NdArrays.read(getParam(ConvPoolParams.WEIGHTS));
-    int parts = threads(n);
+    int parts = forwardParts;
     float[][] dw = new float[parts][shape.weightCount()];
     float[][] db = new float[parts][shape.filters()];
     boolean inputGradient = layerConf().isInputGradient();

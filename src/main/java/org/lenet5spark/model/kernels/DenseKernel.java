@@ -6,9 +6,9 @@ import java.util.Arrays;
  * The arithmetic of a fully connected layer with ReLU or tanh on Java arrays, forward and
  * backward, for a slice of the minibatch. Every inner loop is {@code y[i] += a0 * x0[i] + ...}
  * over whole rows of distinct arrays indexed from 0, the shape HotSpot's C2 vectorises (see
- * {@link ConvPoolKernel}): the forward pass and the weight gradient run over rows of the weights
- * by input ({@code [nIn][nOut]}), the input gradient over rows by output ({@code [nOut][nIn]},
- * which is how DL4J stores dense weights in memory).
+ * {@link ConvPoolKernel}): the forward pass runs over rows of the weights by input
+ * ({@code [nIn][nOut]}), the weight and input gradients over rows by output ({@code [nOut][nIn]},
+ * which is how DL4J stores dense weights in memory, so the gradient needs no transposition).
  */
 final class DenseKernel {
   private final int nIn;
@@ -18,6 +18,8 @@ final class DenseKernel {
   private float[][] a = new float[0][];
   private float[][] dz = new float[0][];
   private float[][] dx = new float[0][];
+  private float[][] dwByOutput = new float[0][];
+  private float[] db = new float[0];
 
   DenseKernel(int nIn, int nOut, boolean relu) {
     this.nIn = nIn;
@@ -64,15 +66,21 @@ final class DenseKernel {
   }
 
   /**
-   * Backward pass of the slice of the last {@link #forward}: adds its gradients to {@code dw}
-   * (rows by input, [nIn][nOut]) and {@code db}, and writes its rows of the input gradient.
+   * Backward pass of the slice of the last {@link #forward}: sets this slice's weight gradient
+   * (rows by output, [nOut][nIn], the F-ordered memory layout of DL4J's dense weights) and bias
+   * gradient in {@link #weightGradient()} and {@link #biasGradient()}, and writes its rows of the
+   * input gradient.
    *
    * @param eps gradient of the loss with respect to the whole output batch
    * @param byOutput weights as rows by output, [nOut][nIn]
    */
-  void backward(float[] eps, int from, float[][] byOutput, float[][] dw, float[] db,
-      float[] dIn) {
+  void backward(float[] eps, int from, float[][] byOutput, float[] dIn) {
     int m = x.length;
+    if (dwByOutput.length != nOut) {
+      dwByOutput = new float[nOut][nIn];
+      db = new float[nOut];
+    }
+    Arrays.fill(db, 0f);
     for (int j = 0; j < m; j++) {
       float[] g = dz[j];
       float[] y = a[j];
@@ -85,15 +93,16 @@ final class DenseKernel {
         db[o] += g[o];
       }
     }
-    for (int i = 0; i < nIn; i++) {
-      float[] row = dw[i];
+    for (int o = 0; o < nOut; o++) {
+      float[] row = dwByOutput[o];
+      Arrays.fill(row, 0f);
       int j = 0;
       for (; j + 4 <= m; j += 4) {
-        axpy4(x[j][i], dz[j], x[j + 1][i], dz[j + 1], x[j + 2][i], dz[j + 2], x[j + 3][i],
-            dz[j + 3], row);
+        axpy4(dz[j][o], x[j], dz[j + 1][o], x[j + 1], dz[j + 2][o], x[j + 2], dz[j + 3][o],
+            x[j + 3], row);
       }
       for (; j < m; j++) {
-        axpy(x[j][i], dz[j], row);
+        axpy(dz[j][o], x[j], row);
       }
     }
     for (int j = 0; j < m; j++) {
@@ -110,6 +119,16 @@ final class DenseKernel {
       }
       System.arraycopy(d, 0, dIn, (from + j) * nIn, nIn);
     }
+  }
+
+  /** The last backward pass's weight gradient of this slice, [nOut][nIn]. */
+  float[][] weightGradient() {
+    return dwByOutput;
+  }
+
+  /** The last backward pass's bias gradient of this slice. */
+  float[] biasGradient() {
+    return db;
   }
 
   private static void axpy(float a, float[] x, float[] y) {

@@ -26,10 +26,15 @@ public class FusedDenseLayerImpl extends BaseLayer<FusedDenseLayer> {
   private static final String B = DefaultParamInitializer.BIAS_KEY;
   private final transient List<DenseKernel> kernels = new ArrayList<>();
   private transient INDArray forwardInput;
+  /** Slices of the last forward pass; the backward pass reuses their kernels' state. */
+  private transient int forwardParts;
   private transient float[] inBuf = new float[0];
   private transient float[] outBuf = new float[0];
   private transient float[] epsBuf = new float[0];
   private transient float[] dInBuf = new float[0];
+  private transient float[][] byInputRows = new float[0][];
+  private transient float[] dwF = new float[0];
+  private transient float[] dbSum = new float[0];
 
   FusedDenseLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);
@@ -89,6 +94,7 @@ public class FusedDenseLayerImpl extends BaseLayer<FusedDenseLayer> {
     float[][] byInput = byInput(NdArrays.readMemory(getParam(W)));
     float[] b = NdArrays.read(getParam(B));
     int parts = threads(n);
+    forwardParts = parts;
     while (kernels.size() < parts) {
       kernels.add(new DenseKernel(nIn(), nOut(), layerConf().relu()));
     }
@@ -103,14 +109,19 @@ public class FusedDenseLayerImpl extends BaseLayer<FusedDenseLayer> {
   private float[][] byInput(float[] fOrder) {
     int in = nIn();
     int out = nOut();
-    float[][] rows = new float[in][out];
-    for (int o = 0; o < out; o++) {
-      int base = o * in;
-      for (int i = 0; i < in; i++) {
-        rows[i][o] = fOrder[base + i];
+    if (byInputRows.length != in) {
+      byInputRows = new float[in][out];
+    }
+    for (int i0 = 0; i0 < in; i0 += 16) {
+      int i1 = Math.min(in, i0 + 16);
+      for (int o = 0; o < out; o++) {
+        int base = o * in;
+        for (int i = i0; i < i1; i++) {
+          byInputRows[i][o] = fOrder[base + i];
+        }
       }
     }
-    return rows;
+    return byInputRows;
   }
 
   @Override
@@ -129,30 +140,35 @@ public class FusedDenseLayerImpl extends BaseLayer<FusedDenseLayer> {
     for (int o = 0; o < out; o++) {
       byOutput[o] = Arrays.copyOfRange(fOrder, o * in, (o + 1) * in);
     }
-    int parts = threads(n);
-    float[][][] dw = new float[parts][in][out];
-    float[][] db = new float[parts][out];
+    int parts = forwardParts;
     KernelThreads.run(parts, i -> kernels.get(i).backward(epsBuf, sliceStart(n, parts, i),
-        byOutput, dw[i], db[i], dInBuf));
-    float[] dwF = new float[in * out];
-    for (int i = 0; i < in; i++) {
-      for (int o = 0; o < out; o++) {
-        float v = 0f;
-        for (int t = 0; t < parts; t++) {
-          v += dw[t][i][o];
-        }
-        dwF[o * in + i] = v;
-      }
+        byOutput, dInBuf));
+    if (dwF.length != in * out) {
+      dwF = new float[in * out];
+      dbSum = new float[out];
     }
+    for (int o = 0; o < out; o++) {
+      System.arraycopy(kernels.get(0).weightGradient()[o], 0, dwF, o * in, in);
+    }
+    System.arraycopy(kernels.get(0).biasGradient(), 0, dbSum, 0, out);
     for (int t = 1; t < parts; t++) {
+      float[][] part = kernels.get(t).weightGradient();
       for (int o = 0; o < out; o++) {
-        db[0][o] += db[t][o];
+        float[] row = part[o];
+        int base = o * in;
+        for (int i = 0; i < in; i++) {
+          dwF[base + i] += row[i];
+        }
+      }
+      float[] b = kernels.get(t).biasGradient();
+      for (int o = 0; o < out; o++) {
+        dbSum[o] += b[o];
       }
     }
     INDArray wGrad = gradientViews.get(W);
     INDArray bGrad = gradientViews.get(B);
     NdArrays.writeMemory(wGrad, dwF);
-    NdArrays.write(bGrad, db[0]);
+    NdArrays.write(bGrad, dbSum);
     Gradient g = new DefaultGradient();
     g.gradientForVariable().put(W, wGrad);
     g.gradientForVariable().put(B, bGrad);
