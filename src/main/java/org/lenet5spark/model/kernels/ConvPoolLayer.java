@@ -1,7 +1,6 @@
 package org.lenet5spark.model.kernels;
 
 import java.util.Collection;
-import java.util.Map;
 import java.util.Objects;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.ParamInitializer;
@@ -13,12 +12,8 @@ import org.deeplearning4j.nn.conf.layers.InputTypeUtil;
 import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
 import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.optimize.api.TrainingListener;
-import org.nd4j.linalg.activations.IActivation;
-import org.nd4j.linalg.activations.impl.ActivationReLU;
-import org.nd4j.linalg.activations.impl.ActivationTanH;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Configuration of a fused LeNet-5 stage: a k x k convolution (stride 1, zero padding), bias,
@@ -75,15 +70,7 @@ public class ConvPoolLayer extends FeedForwardLayer {
 
   /** True for ReLU, false for tanh; anything else is refused. */
   boolean relu() {
-    IActivation a = getActivationFn();
-    if (a instanceof ActivationReLU r && r.equals(new ActivationReLU())) {
-      return true;
-    }
-    if (a instanceof ActivationTanH) {
-      return false;
-    }
-    throw new IllegalStateException("layer '" + getLayerName()
-        + "': the fused convolution supports ReLU and tanh activations, not " + a);
+    return FusedLayers.relu(getActivationFn(), getLayerName());
   }
 
   /** The kernel shape for an input of {@code height} x {@code width}. */
@@ -95,23 +82,10 @@ public class ConvPoolLayer extends FeedForwardLayer {
   @Override
   public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners,
       int layerIndex, INDArray layerParamsView, boolean initializeParams, DataType dataType) {
-    if (dataType != DataType.FLOAT) {
-      throw new IllegalStateException("layer '" + getLayerName()
-          + "': the fused convolution computes in float32, the network is " + dataType);
-    }
-    if (!Nd4j.getEnvironment().isCPU()) {
-      throw new IllegalStateException("layer '" + getLayerName() + "': the fused kernels run on "
-          + "the CPU and need ND4J's CPU backend; use --kernels stock (or auto) on GPUs");
-    }
+    FusedLayers.requireCpuFloat(dataType, getLayerName());
     relu();
-    ConvPoolLayerImpl layer = new ConvPoolLayerImpl(conf, dataType);
-    layer.setListeners(listeners);
-    layer.setIndex(layerIndex);
-    layer.setParamsViewArray(layerParamsView);
-    Map<String, INDArray> params = initializer().init(conf, layerParamsView, initializeParams);
-    layer.setParamTable(params);
-    layer.setConf(conf);
-    return layer;
+    return FusedLayers.wire(new ConvPoolLayerImpl(conf, dataType), conf, listeners, layerIndex,
+        layerParamsView, initializeParams, initializer());
   }
 
   @Override

@@ -51,7 +51,7 @@ public class ConvPoolLayerImpl extends BaseLayer<ConvPoolLayer> {
       shape = layerConf().shape(h, w);
       kernels.clear();
     }
-    int threads = Math.max(1, Math.min(KernelThreads.count(), n));
+    int threads = FusedLayers.threads(n);
     while (kernels.size() < threads) {
       kernels.add(new ConvPoolKernel(shape));
     }
@@ -63,14 +63,6 @@ public class ConvPoolLayerImpl extends BaseLayer<ConvPoolLayer> {
       outBuf = new float[n * shape.outputSize()];
       epsBuf = new float[outBuf.length];
     }
-  }
-
-  private int threads(int n) {
-    return Math.max(1, Math.min(KernelThreads.count(), n));
-  }
-
-  private static int sliceStart(int n, int parts, int i) {
-    return (int) ((long) n * i / parts);
   }
 
   @Override
@@ -97,11 +89,11 @@ public class ConvPoolLayerImpl extends BaseLayer<ConvPoolLayer> {
     NdArrays.read(x, inBuf);
     float[] w = NdArrays.read(getParam(ConvPoolParams.WEIGHTS));
     float[] b = NdArrays.read(getParam(ConvPoolParams.BIAS));
-    int parts = threads(n);
+    int parts = FusedLayers.threads(n);
     forwardParts = parts;
     KernelThreads.run(parts, i -> {
-      int from = sliceStart(n, parts, i);
-      kernels.get(i).forward(inBuf, from, sliceStart(n, parts, i + 1) - from, w, b, outBuf);
+      int from = FusedLayers.sliceStart(n, parts, i);
+      kernels.get(i).forward(inBuf, from, FusedLayers.sliceStart(n, parts, i + 1) - from, w, b, outBuf);
     });
     forwardBatch = n;
   }
@@ -120,7 +112,7 @@ public class ConvPoolLayerImpl extends BaseLayer<ConvPoolLayer> {
     float[][] dw = new float[parts][shape.weightCount()];
     float[][] db = new float[parts][shape.filters()];
     boolean inputGradient = layerConf().isInputGradient();
-    KernelThreads.run(parts, i -> kernels.get(i).backward(epsBuf, sliceStart(n, parts, i), w,
+    KernelThreads.run(parts, i -> kernels.get(i).backward(epsBuf, FusedLayers.sliceStart(n, parts, i), w,
         dw[i], db[i], inputGradient ? dInBuf : null));
     for (int i = 1; i < parts; i++) {
       addInto(dw[0], dw[i]);

@@ -1,7 +1,6 @@
 package org.lenet5spark.model.kernels;
 
 import java.util.Collection;
-import java.util.Map;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -11,12 +10,8 @@ import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
 import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.nn.params.DefaultParamInitializer;
 import org.deeplearning4j.optimize.api.TrainingListener;
-import org.nd4j.linalg.activations.IActivation;
-import org.nd4j.linalg.activations.impl.ActivationReLU;
-import org.nd4j.linalg.activations.impl.ActivationTanH;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Configuration of a fully connected layer with ReLU or tanh computed by this project's Java
@@ -39,33 +34,16 @@ public class FusedDenseLayer extends FeedForwardLayer {
 
   /** True for ReLU, false for tanh; anything else is refused. */
   boolean relu() {
-    IActivation a = getActivationFn();
-    if (a instanceof ActivationReLU r && r.equals(new ActivationReLU())) {
-      return true;
-    }
-    if (a instanceof ActivationTanH) {
-      return false;
-    }
-    throw new IllegalStateException("layer '" + getLayerName()
-        + "': the fused dense layer supports ReLU and tanh activations, not " + a);
+    return FusedLayers.relu(getActivationFn(), getLayerName());
   }
 
   @Override
   public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners,
       int layerIndex, INDArray layerParamsView, boolean initializeParams, DataType dataType) {
-    if (dataType != DataType.FLOAT || !Nd4j.getEnvironment().isCPU()) {
-      throw new IllegalStateException("layer '" + getLayerName() + "': the fused kernels need "
-          + "float32 and ND4J's CPU backend (network " + dataType + "); use --kernels stock");
-    }
+    FusedLayers.requireCpuFloat(dataType, getLayerName());
     relu();
-    FusedDenseLayerImpl layer = new FusedDenseLayerImpl(conf, dataType);
-    layer.setListeners(listeners);
-    layer.setIndex(layerIndex);
-    layer.setParamsViewArray(layerParamsView);
-    Map<String, INDArray> params = initializer().init(conf, layerParamsView, initializeParams);
-    layer.setParamTable(params);
-    layer.setConf(conf);
-    return layer;
+    return FusedLayers.wire(new FusedDenseLayerImpl(conf, dataType), conf, listeners, layerIndex,
+        layerParamsView, initializeParams, initializer());
   }
 
   @Override

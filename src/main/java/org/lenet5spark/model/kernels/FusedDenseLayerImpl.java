@@ -58,14 +58,6 @@ public class FusedDenseLayerImpl extends BaseLayer<FusedDenseLayer> {
     return (int) layerConf().getNOut();
   }
 
-  private int threads(int n) {
-    return Math.max(1, Math.min(KernelThreads.count(), n));
-  }
-
-  private static int sliceStart(int n, int parts, int i) {
-    return (int) ((long) n * i / parts);
-  }
-
   @Override
   public INDArray activate(boolean training, LayerWorkspaceMgr mgr) {
     assertInputSet(false);
@@ -93,14 +85,14 @@ public class FusedDenseLayerImpl extends BaseLayer<FusedDenseLayer> {
     NdArrays.read(input, inBuf);
     float[][] byInput = byInput(NdArrays.readMemory(getParam(W)));
     float[] b = NdArrays.read(getParam(B));
-    int parts = threads(n);
+    int parts = FusedLayers.threads(n);
     forwardParts = parts;
     while (kernels.size() < parts) {
       kernels.add(new DenseKernel(nIn(), nOut(), layerConf().relu()));
     }
     KernelThreads.run(parts, i -> {
-      int from = sliceStart(n, parts, i);
-      kernels.get(i).forward(inBuf, from, sliceStart(n, parts, i + 1) - from, byInput, b,
+      int from = FusedLayers.sliceStart(n, parts, i);
+      kernels.get(i).forward(inBuf, from, FusedLayers.sliceStart(n, parts, i + 1) - from, byInput, b,
           outBuf);
     });
   }
@@ -141,7 +133,7 @@ public class FusedDenseLayerImpl extends BaseLayer<FusedDenseLayer> {
       byOutput[o] = Arrays.copyOfRange(fOrder, o * in, (o + 1) * in);
     }
     int parts = forwardParts;
-    KernelThreads.run(parts, i -> kernels.get(i).backward(epsBuf, sliceStart(n, parts, i),
+    KernelThreads.run(parts, i -> kernels.get(i).backward(epsBuf, FusedLayers.sliceStart(n, parts, i),
         byOutput, dInBuf));
     if (dwF.length != in * out) {
       dwF = new float[in * out];
