@@ -44,7 +44,7 @@ public final class TrainBenchmark {
     ShardCatalog test = ShardCatalog.open(data, "test", conf);
     ExampleBlock trainBlock = ExampleBlock.read(train, conf);
     ExampleBlock testBlock = ExampleBlock.read(test, conf);
-    TrainOptions base = withAveraging(TrainOptions.defaults(data, work), averagingFrequency);
+    TrainOptions base = TrainOptions.defaults(data, work);
     Map<String, Object> out = new LinkedHashMap<>();
     MemoryPeaks peaks = new MemoryPeaks();
 
@@ -52,7 +52,7 @@ public final class TrainBenchmark {
         throughputImages, peaks));
 
     Map<String, Object> epochs = new LinkedHashMap<>();
-    TrainOptions localOpts = withEngine(base, "local", 1, sparkBatch);
+    TrainOptions localOpts = withEngine(base, "local", 1, sparkBatch, averagingFrequency);
     MultiLayerNetwork localNet = LeNet5.build(LeNet5.Variant.MODERN, base.seed(),
         base.newUpdater(), 0);
     try (LocalEngine local = new LocalEngine(localOpts, localNet, trainBlock,
@@ -63,7 +63,8 @@ public final class TrainBenchmark {
     }
     peaks.sample();
     for (int workers : List.of(1, 2)) {
-      TrainOptions so = withEngine(base, "spark", workers, sparkBatch);
+      TrainOptions so = withEngine(base, "spark", workers, sparkBatch,
+          averagingFrequency);
       MultiLayerNetwork net = LeNet5.build(LeNet5.Variant.MODERN, base.seed(), base.newUpdater(),
           0);
       Path export = new Path(work, "export-" + workers);
@@ -144,21 +145,12 @@ public final class TrainBenchmark {
     return row;
   }
 
-  private static TrainOptions withAveraging(TrainOptions b, int averagingFrequency) {
-    return new TrainOptions(b.data(), b.output(), b.engine(), b.epochs(), b.workers(),
-        b.batchSize(), averagingFrequency, b.prefetch(), b.aggregationDepth(), b.approach(),
-        b.storageLevel(), b.repartition(), b.exportDir(), b.seed(), b.variant(), b.kernels(),
-        b.updater(), b.learningRate(), b.lrDecay(), b.l2(), b.augment(), b.resume(),
-        b.overwrite(), b.keepCheckpoints());
-  }
-
-  private static TrainOptions withEngine(TrainOptions b, String engine, int workers, int batch) {
-    return new TrainOptions(b.data(), b.output(), engine, 2, workers, batch,
-        b.averagingFrequency(), b.prefetch(), b.aggregationDepth(), b.approach(),
-        b.storageLevel(), b.repartition(),
-        null, b.seed(),
-        b.variant(), b.kernels(), b.updater(), b.learningRate(), b.lrDecay(), b.l2(), false, false, false,
-        b.keepCheckpoints());
+  private static TrainOptions withEngine(TrainOptions b, String engine, int workers, int batch,
+      int averagingFrequency) {
+    return new TrainOptions(b.data(), b.output(), engine, 2, workers, batch, averagingFrequency,
+        b.prefetch(), b.aggregationDepth(), b.approach(), b.storageLevel(), b.repartition(), null,
+        b.seed(), b.variant(), b.kernels(), b.updater(), b.learningRate(), b.lrDecay(), b.l2(),
+        false, false, false, b.keepCheckpoints());
   }
 
   private static void fitRange(MultiLayerNetwork net, ExampleBlock block, int[] order,

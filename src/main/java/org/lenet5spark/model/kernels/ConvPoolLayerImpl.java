@@ -4,9 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
-import org.deeplearning4j.nn.layers.BaseLayer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
@@ -20,13 +18,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * gradient views. The kernels keep what the backward pass needs from the last training forward
  * pass over the same input array; a backward pass for any other input recomputes it.
  */
-public class ConvPoolLayerImpl extends BaseLayer<ConvPoolLayer> {
+public class ConvPoolLayerImpl extends FusedLayerImpl<ConvPoolLayer> {
   private final transient List<ConvPoolKernel> kernels = new ArrayList<>();
   private transient ConvPoolShape shape;
-  private transient INDArray forwardInput;
-  /** Slices of the last forward pass; the backward pass reuses their kernels' state. */
-  private transient int forwardParts;
-  private transient int forwardBatch;
+  /** Weights read by the last forward pass; the backward pass of the same step uses them. */
+  private transient float[] weights = new float[0];
+  private transient float[][] dw = new float[0][];
+  private transient float[][] db = new float[0][];
   private transient float[] inBuf = new float[0];
   private transient float[] outBuf = new float[0];
   private transient float[] epsBuf = new float[0];
@@ -34,11 +32,6 @@ public class ConvPoolLayerImpl extends BaseLayer<ConvPoolLayer> {
 
   ConvPoolLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);
-  }
-
-  @Override
-  public boolean isPretrainLayer() {
-    return false;
   }
 
   @Override
@@ -88,62 +81,50 @@ public class ConvPoolLayerImpl extends BaseLayer<ConvPoolLayer> {
   private void forward(INDArray x, int n) {
     NdArrays.read(x, inBuf);
     float[] w = NdArrays.read(getParam(ConvPoolParams.WEIGHTS));
+    weights = w;
     float[] b = NdArrays.read(getParam(ConvPoolParams.BIAS));
     int parts = FusedLayers.threads(n);
     forwardParts = parts;
     KernelThreads.run(parts, i -> {
       int from = FusedLayers.sliceStart(n, parts, i);
-      kernels.get(i).forward(inBuf, from, FusedLayers.sliceStart(n, parts, i + 1) - from, w, b, outBuf);
+      int count = FusedLayers.sliceStart(n, parts, i + 1) - from;
+      kernels.get(i).forward(inBuf, from, count, w, b, outBuf);
     });
-    forwardBatch = n;
   }
 
   @Override
   public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
     assertInputSet(true);
     int n = (int) input.size(0);
-    if (forwardInput != input || forwardBatch != n) {
+    if (!forwardPending()) {
       prepare(n, (int) input.size(2), (int) input.size(3));
       forward(input, n);
     }
     NdArrays.read(epsilon, epsBuf);
-    float[] w = NdArrays.read(getParam(ConvPoolParams.WEIGHTS));
+    float[] w = weights;
     int parts = forwardParts;
-    float[][] dw = new float[parts][shape.weightCount()];
-    float[][] db = new float[parts][shape.filters()];
+    if (dw.length < parts) {
+      dw = new float[parts][shape.weightCount()];
+      db = new float[parts][shape.filters()];
+    }
     boolean inputGradient = layerConf().isInputGradient();
-    KernelThreads.run(parts, i -> kernels.get(i).backward(epsBuf, FusedLayers.sliceStart(n, parts, i), w,
-        dw[i], db[i], inputGradient ? dInBuf : null));
+    KernelThreads.run(parts, i -> {
+      Arrays.fill(dw[i], 0f);
+      Arrays.fill(db[i], 0f);
+      kernels.get(i).backward(epsBuf, FusedLayers.sliceStart(n, parts, i), w, dw[i], db[i],
+          inputGradient ? dInBuf : null);
+    });
     for (int i = 1; i < parts; i++) {
       addInto(dw[0], dw[i]);
       addInto(db[0], db[i]);
     }
-    INDArray wGrad = gradientViews.get(ConvPoolParams.WEIGHTS);
-    INDArray bGrad = gradientViews.get(ConvPoolParams.BIAS);
-    NdArrays.write(wGrad, dw[0]);
-    NdArrays.write(bGrad, db[0]);
-    Gradient g = new DefaultGradient();
-    g.gradientForVariable().put(ConvPoolParams.BIAS, bGrad);
-    g.gradientForVariable().put(ConvPoolParams.WEIGHTS, wGrad);
-    forwardInput = null;
-    if (!inputGradient) {
-      return new Pair<>(g, null);
-    }
-    INDArray epsNext = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT,
-        input.shape(), 'c');
-    NdArrays.write(epsNext, dInBuf);
-    return new Pair<>(g, epsNext);
+    return gradients(ConvPoolParams.WEIGHTS, dw[0], false, ConvPoolParams.BIAS, db[0],
+        inputGradient ? dInBuf : null, mgr);
   }
 
   private static void addInto(float[] acc, float[] v) {
     for (int i = 0; i < acc.length; i++) {
       acc[i] += v[i];
     }
-  }
-
-  @Override
-  public void clear() {
-    super.clear();
-    forwardInput = null;
   }
 }

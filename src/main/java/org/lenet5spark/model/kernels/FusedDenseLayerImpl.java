@@ -4,9 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
-import org.deeplearning4j.nn.layers.BaseLayer;
 import org.deeplearning4j.nn.params.DefaultParamInitializer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
@@ -21,28 +19,22 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * DL4J's workspace arrays and gradient views. Like {@link ConvPoolLayerImpl} it reuses the
  * forward pass of the same input array for the backward pass and recomputes it otherwise.
  */
-public class FusedDenseLayerImpl extends BaseLayer<FusedDenseLayer> {
+public class FusedDenseLayerImpl extends FusedLayerImpl<FusedDenseLayer> {
   private static final String W = DefaultParamInitializer.WEIGHT_KEY;
   private static final String B = DefaultParamInitializer.BIAS_KEY;
   private final transient List<DenseKernel> kernels = new ArrayList<>();
-  private transient INDArray forwardInput;
-  /** Slices of the last forward pass; the backward pass reuses their kernels' state. */
-  private transient int forwardParts;
   private transient float[] inBuf = new float[0];
   private transient float[] outBuf = new float[0];
   private transient float[] epsBuf = new float[0];
   private transient float[] dInBuf = new float[0];
   private transient float[][] byInputRows = new float[0][];
+  /** Weights as rows by output ([nOut][nIn], DL4J's memory order), read by the last forward. */
+  private transient float[][] byOutputRows = new float[0][];
   private transient float[] dwF = new float[0];
   private transient float[] dbSum = new float[0];
 
   FusedDenseLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);
-  }
-
-  @Override
-  public boolean isPretrainLayer() {
-    return false;
   }
 
   @Override
@@ -83,7 +75,9 @@ public class FusedDenseLayerImpl extends BaseLayer<FusedDenseLayer> {
       epsBuf = new float[outBuf.length];
     }
     NdArrays.read(input, inBuf);
-    float[][] byInput = byInput(NdArrays.readMemory(getParam(W)));
+    float[] fOrder = NdArrays.readMemory(getParam(W));
+    float[][] byInput = byInput(fOrder);
+    byOutput(fOrder);
     float[] b = NdArrays.read(getParam(B));
     int parts = FusedLayers.threads(n);
     forwardParts = parts;
@@ -92,8 +86,8 @@ public class FusedDenseLayerImpl extends BaseLayer<FusedDenseLayer> {
     }
     KernelThreads.run(parts, i -> {
       int from = FusedLayers.sliceStart(n, parts, i);
-      kernels.get(i).forward(inBuf, from, FusedLayers.sliceStart(n, parts, i + 1) - from, byInput, b,
-          outBuf);
+      int count = FusedLayers.sliceStart(n, parts, i + 1) - from;
+      kernels.get(i).forward(inBuf, from, count, byInput, b, outBuf);
     });
   }
 
@@ -116,25 +110,32 @@ public class FusedDenseLayerImpl extends BaseLayer<FusedDenseLayer> {
     return byInputRows;
   }
 
+  /** Weights as rows by output, [nOut][nIn]: their F-ordered memory cut into rows. */
+  private void byOutput(float[] fOrder) {
+    int in = nIn();
+    int out = nOut();
+    if (byOutputRows.length != out) {
+      byOutputRows = new float[out][in];
+    }
+    for (int o = 0; o < out; o++) {
+      System.arraycopy(fOrder, o * in, byOutputRows[o], 0, in);
+    }
+  }
+
   @Override
   public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
     assertInputSet(true);
     int n = (int) input.size(0);
-    if (forwardInput != input || inBuf.length != n * nIn()) {
+    if (!forwardPending()) {
       forward(n);
     }
-    forwardInput = null;
     NdArrays.read(epsilon, epsBuf);
     int in = nIn();
     int out = nOut();
-    float[] fOrder = NdArrays.readMemory(getParam(W));
-    float[][] byOutput = new float[out][];
-    for (int o = 0; o < out; o++) {
-      byOutput[o] = Arrays.copyOfRange(fOrder, o * in, (o + 1) * in);
-    }
+    float[][] byOutput = byOutputRows;
     int parts = forwardParts;
-    KernelThreads.run(parts, i -> kernels.get(i).backward(epsBuf, FusedLayers.sliceStart(n, parts, i),
-        byOutput, dInBuf));
+    KernelThreads.run(parts, i -> kernels.get(i).backward(epsBuf,
+        FusedLayers.sliceStart(n, parts, i), byOutput, dInBuf));
     if (dwF.length != in * out) {
       dwF = new float[in * out];
       dbSum = new float[out];
@@ -157,22 +158,6 @@ public class FusedDenseLayerImpl extends BaseLayer<FusedDenseLayer> {
         dbSum[o] += b[o];
       }
     }
-    INDArray wGrad = gradientViews.get(W);
-    INDArray bGrad = gradientViews.get(B);
-    NdArrays.writeMemory(wGrad, dwF);
-    NdArrays.write(bGrad, dbSum);
-    Gradient g = new DefaultGradient();
-    g.gradientForVariable().put(W, wGrad);
-    g.gradientForVariable().put(B, bGrad);
-    INDArray epsNext = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT,
-        new long[] {n, in}, 'c');
-    NdArrays.write(epsNext, dInBuf);
-    return new Pair<>(g, epsNext);
-  }
-
-  @Override
-  public void clear() {
-    super.clear();
-    forwardInput = null;
+    return gradients(W, dwF, true, B, dbSum, dInBuf, mgr);
   }
 }

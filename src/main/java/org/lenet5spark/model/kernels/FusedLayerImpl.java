@@ -1,0 +1,78 @@
+package org.lenet5spark.model.kernels;
+
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.layers.BaseLayer;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * What the runtime layers of the fused kernels share: remembering which input the last training
+ * forward pass was for (and in how many slices), so that the backward pass reuses it, and handing
+ * DL4J the weight and bias gradients and the input gradient in the form it expects.
+ *
+ * @param <C> the layer's configuration
+ */
+abstract class FusedLayerImpl<C extends org.deeplearning4j.nn.conf.layers.BaseLayer>
+    extends BaseLayer<C> {
+  /** Input of the last training forward pass, null when none is pending. */
+  protected transient INDArray forwardInput;
+  /** Slices of the last forward pass; the backward pass reuses their kernels' state. */
+  protected transient int forwardParts;
+
+  FusedLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
+    super(conf, dataType);
+  }
+
+  @Override
+  public boolean isPretrainLayer() {
+    return false;
+  }
+
+  /** Whether the kernels hold the forward pass of the current input. */
+  protected boolean forwardPending() {
+    return forwardInput != null && forwardInput == input;
+  }
+
+  /**
+   * Writes the gradients into DL4J's gradient views and returns them with the input gradient
+   * (null when {@code dIn} is null: the layer does not compute it).
+   *
+   * @param wInMemoryOrder whether {@code dw} is in the weight view's memory order (F-ordered
+   *     dense weights) rather than C order
+   */
+  protected Pair<Gradient, INDArray> gradients(String wKey, float[] dw, boolean wInMemoryOrder,
+      String bKey, float[] db, float[] dIn, LayerWorkspaceMgr mgr) {
+    INDArray wGrad = gradientViews.get(wKey);
+    INDArray bGrad = gradientViews.get(bKey);
+    if (wInMemoryOrder) {
+      NdArrays.writeMemory(wGrad, dw);
+    } else {
+      NdArrays.write(wGrad, dw);
+    }
+    NdArrays.write(bGrad, db);
+    Gradient g = new DefaultGradient();
+    for (String key : paramTable().keySet()) {
+      // in the order of the parameter table, as DL4J's own layers list them
+      g.gradientForVariable().put(key, gradientViews.get(key));
+    }
+    forwardInput = null;
+    if (dIn == null) {
+      return new Pair<>(g, null);
+    }
+    INDArray epsNext = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT,
+        input.shape(), 'c');
+    NdArrays.write(epsNext, dIn);
+    return new Pair<>(g, epsNext);
+  }
+
+  @Override
+  public void clear() {
+    super.clear();
+    forwardInput = null;
+  }
+}
