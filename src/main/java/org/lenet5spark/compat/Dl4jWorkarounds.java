@@ -1,5 +1,10 @@
 package org.lenet5spark.compat;
 
+import org.deeplearning4j.nn.api.Updater;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.updater.BaseMultiLayerUpdater;
+import org.deeplearning4j.nn.updater.UpdaterBlock;
+
 /**
  * The one place where this project works around defects in DL4J 1.0.0-M2/M2.1 (DL4J is in
  * maintenance; none of these is fixed upstream). Each is explained in docs/performance.md.
@@ -14,6 +19,9 @@ package org.lenet5spark.compat;
  *       name ({@link org.nd4j.nativeblas.Nd4jCpu}) that delegates to the real one.</li>
  *   <li>{@code ModelSerializer.writeModel(..., normalizer)} fails with Spark 3.5's commons-io;
  *       {@link ModelZipWriter} writes the same zip another way.</li>
+ *   <li>{@code BaseMultiLayerUpdater.update} takes its slow "external gradient" path on every
+ *       step of a {@code MultiLayerNetwork}; {@link #useFlatGradientUpdater} installs
+ *       {@link FlatGradientUpdater}, which takes the standard path with the same arithmetic.</li>
  * </ol>
  *
  * Call {@link #apply()} before any DL4J network is built in a JVM (the CLI and the Spark task
@@ -34,6 +42,26 @@ public final class Dl4jWorkarounds {
     if (System.getProperty(HELPERS_DISABLE_PROPERTY) == null) {
       System.setProperty(HELPERS_DISABLE_PROPERTY, "false");
     }
+  }
+
+  /**
+   * Gives {@code net} a {@link FlatGradientUpdater} over its current updater state (kept, not
+   * copied). Idempotent; call after the network's parameters and updater state are in place.
+   */
+  public static void useFlatGradientUpdater(MultiLayerNetwork net) {
+    Updater current = net.getUpdater();
+    if (current instanceof FlatGradientUpdater) {
+      return;
+    }
+    if (current instanceof BaseMultiLayerUpdater<?> base) {
+      // the updater initialises (zeroes) a new state lazily, block by block: do it now, since
+      // the new updater takes the state as it is
+      for (Object block : base.getUpdaterBlocks()) {
+        ((UpdaterBlock) block).getGradientUpdater();
+      }
+    }
+    net.setUpdater(new FlatGradientUpdater(net,
+        current == null ? null : current.getStateViewArray()));
   }
 
   /** Whether DL4J will create its layer helpers in this JVM. */

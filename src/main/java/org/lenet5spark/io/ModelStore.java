@@ -6,6 +6,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
+import org.lenet5spark.compat.Dl4jWorkarounds;
 import org.lenet5spark.compat.ModelZipGuard;
 import org.lenet5spark.compat.ModelZipWriter;
 import org.lenet5spark.data.Normalization;
@@ -57,6 +58,7 @@ public final class ModelStore {
     try {
       MultiLayerNetwork net = ModelSerializer.restoreMultiLayerNetwork(
           new ByteArrayInputStream(bytes), loadUpdater);
+      Dl4jWorkarounds.useFlatGradientUpdater(net);
       DataNormalization normalizer = ModelSerializer.restoreNormalizerFromInputStream(
           new ByteArrayInputStream(bytes));
       return new Loaded(net, normalizer);

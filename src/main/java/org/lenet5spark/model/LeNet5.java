@@ -11,6 +11,7 @@ import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
+import org.lenet5spark.compat.Dl4jWorkarounds;
 import org.lenet5spark.io.BadInputException;
 import org.lenet5spark.model.kernels.ConvPoolLayer;
 import org.lenet5spark.model.kernels.FusedDenseLayer;
@@ -144,12 +145,16 @@ public final class LeNet5 {
     return build(variant, Kernels.FUSED, seed, updater, l2);
   }
 
-  /** A new, initialised network. */
+  /**
+   * A new, initialised network, with DL4J's updater replaced by
+   * {@link Dl4jWorkarounds#useFlatGradientUpdater its fixed version}.
+   */
   public static MultiLayerNetwork build(Variant variant, Kernels kernels, long seed,
       IUpdater updater, double l2) {
     MultiLayerNetwork net = new MultiLayerNetwork(configuration(variant, kernels, seed, updater,
         l2));
     net.init();
+    Dl4jWorkarounds.useFlatGradientUpdater(net);
     return net;
   }
 }

@@ -16,13 +16,14 @@ import org.deeplearning4j.spark.api.TrainingHook;
 import org.deeplearning4j.spark.api.WorkerConfiguration;
 import org.deeplearning4j.spark.api.worker.NetBroadcastTuple;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingWorker;
+import org.lenet5spark.compat.Dl4jWorkarounds;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * DL4J's parameter-averaging worker that first binds its task's thread to the GPU Spark assigned
  * to the task ({@code TaskContext.resourcesJMap().get("gpu")}) through a {@link DeviceBinder},
- * then builds the network as DL4J does. Created on the driver by
+ * then builds the network as DL4J does (with {@link Dl4jWorkarounds#useFlatGradientUpdater}). Created on the driver by
  * {@link DeviceBindingTrainingMaster} and shipped to the executors in the task closure; every
  * binding is logged on the executor and added to a {@link CollectionAccumulator} the driver reads.
  */
@@ -49,7 +50,9 @@ public final class DeviceBindingWorker extends ParameterAveragingTrainingWorker 
   @Override
   public MultiLayerNetwork getInitialModel() {
     bindCurrentTask();
-    return super.getInitialModel();
+    MultiLayerNetwork net = super.getInitialModel();
+    Dl4jWorkarounds.useFlatGradientUpdater(net);
+    return net;
   }
 
   @Override

@@ -7,6 +7,8 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.storage.StorageLevel;
 import org.lenet5spark.io.BadInputException;
 import org.lenet5spark.model.LeNet5;
+import org.lenet5spark.model.kernels.FusedAdam;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
@@ -149,7 +151,9 @@ public record TrainOptions(Path data, Path output, String engine, int epochs, in
     return switch (updater) {
       case "nesterov" -> new Nesterovs(learningRate, 0.9);
       case "sgd" -> new Sgd(learningRate);
-      default -> new Adam(learningRate);
+      // the same Adam as one Java loop on ND4J's CPU backend (docs/performance.md)
+      default -> Nd4j.getEnvironment().isCPU() ? new FusedAdam(learningRate)
+          : new Adam(learningRate);
     };
   }
 

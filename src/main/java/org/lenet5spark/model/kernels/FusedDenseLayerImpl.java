@@ -1,8 +1,7 @@
 package org.lenet5spark.model.kernels;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
+import org.bytedeco.javacpp.FloatPointer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.params.DefaultParamInitializer;
@@ -11,27 +10,27 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The runtime layer of a {@link FusedDenseLayer}: copies the [minibatch, nIn] input and the
- * weights into Java arrays, splits the minibatch into one slice per kernel thread
- * ({@link KernelThreads}), runs a {@link DenseKernel} on each, and copies the results back into
- * DL4J's workspace arrays and gradient views. Like {@link ConvPoolLayerImpl} it reuses the
- * forward pass of the same input array for the backward pass and recomputes it otherwise.
+ * The runtime layer of a {@link FusedDenseLayer}: the three matrix products of a fully connected
+ * layer (forward, weight gradient, input gradient) as one OpenBLAS call each ({@link Sgemm}),
+ * straight on DL4J's arrays (the input, the F-ordered weights and their gradient view, the
+ * output and the input gradient), and the bias, the activation and its derivative in one Java
+ * pass over the small [minibatch, nOut] block. The product runs on the calling thread: at
+ * LeNet-5's sizes one BLAS call is faster than slicing the minibatch across threads. Like
+ * {@link ConvPoolLayerImpl} it keeps the activations of the last training forward pass of the
+ * same input for the backward pass and recomputes them otherwise.
  */
 public class FusedDenseLayerImpl extends FusedLayerImpl<FusedDenseLayer> {
   private static final String W = DefaultParamInitializer.WEIGHT_KEY;
   private static final String B = DefaultParamInitializer.BIAS_KEY;
-  private final transient List<DenseKernel> kernels = new ArrayList<>();
-  private transient float[] inBuf = new float[0];
-  private transient float[] outBuf = new float[0];
+  /** Activations of the last forward pass, [n][nOut] row by row. */
+  private transient float[] act = new float[0];
   private transient float[] epsBuf = new float[0];
-  private transient float[] dInBuf = new float[0];
-  private transient float[][] byInputRows = new float[0][];
-  /** Weights as rows by output ([nOut][nIn], DL4J's memory order), read by the last forward. */
-  private transient float[][] byOutputRows = new float[0][];
-  private transient float[] dwF = new float[0];
-  private transient float[] dbSum = new float[0];
+  private transient float[] db = new float[0];
+  /** Off-heap scratch: the forward output when there is no output array, then dL/dz. */
+  private transient INDArray scratch;
 
   FusedDenseLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
     super(conf, dataType);
@@ -59,105 +58,81 @@ public class FusedDenseLayerImpl extends FusedLayerImpl<FusedDenseLayer> {
           + "' expects input [minibatch, " + nIn() + "], got " + Arrays.toString(input.shape()));
     }
     int n = (int) input.size(0);
-    forward(n);
     INDArray out = mgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT,
         new long[] {n, nOut()}, 'c');
-    NdArrays.write(out, outBuf);
+    forward(n, out);
     forwardInput = training ? input : null;
     return out;
   }
 
-  private void forward(int n) {
-    if (inBuf.length != n * nIn()) {
-      inBuf = new float[n * nIn()];
-      dInBuf = new float[inBuf.length];
-      outBuf = new float[n * nOut()];
-      epsBuf = new float[outBuf.length];
+  private void size(int n) {
+    int o = nOut();
+    if (act.length != n * o) {
+      act = new float[n * o];
+      epsBuf = new float[n * o];
+      scratch = Nd4j.createUninitializedDetached(DataType.FLOAT, n, o);
     }
-    NdArrays.read(input, inBuf);
-    float[] fOrder = NdArrays.readMemory(getParam(W));
-    float[][] byInput = byInput(fOrder);
-    byOutput(fOrder);
-    float[] b = NdArrays.read(getParam(B));
-    int parts = FusedLayers.threads(n);
-    forwardParts = parts;
-    while (kernels.size() < parts) {
-      kernels.add(new DenseKernel(nIn(), nOut(), layerConf().relu()));
-    }
-    KernelThreads.run(parts, i -> {
-      int from = FusedLayers.sliceStart(n, parts, i);
-      int count = FusedLayers.sliceStart(n, parts, i + 1) - from;
-      kernels.get(i).forward(inBuf, from, count, byInput, b, outBuf);
-    });
   }
 
-  /** Weights as rows by input, [nIn][nOut], from their F-ordered memory (column by column). */
-  private float[][] byInput(float[] fOrder) {
+  /** out = act(input W + b), kept in {@link #act} as well. */
+  private void forward(int n, INDArray out) {
+    size(n);
     int in = nIn();
-    int out = nOut();
-    if (byInputRows.length != in) {
-      byInputRows = new float[in][out];
-    }
-    for (int i0 = 0; i0 < in; i0 += 16) {
-      int i1 = Math.min(in, i0 + 16);
-      for (int o = 0; o < out; o++) {
-        int base = o * in;
-        for (int i = i0; i < i1; i++) {
-          byInputRows[i][o] = fOrder[base + i];
-        }
+    int o = nOut();
+    INDArray x = NdArrays.denseC(input);
+    // row-major: [n][nIn] x ([nOut][nIn], the F-ordered weights' memory) transposed
+    Sgemm.multiply(false, true, n, o, in, NdArrays.pointer(x), in,
+        NdArrays.denseF(getParam(W)), in, NdArrays.pointer(out), o);
+    NdArrays.read(out, act);
+    float[] b = NdArrays.read(getParam(B));
+    boolean relu = layerConf().relu();
+    for (int j = 0; j < n; j++) {
+      int r = j * o;
+      for (int k = 0; k < o; k++) {
+        float v = act[r + k] + b[k];
+        act[r + k] = relu ? Math.max(v, 0f) : (float) Math.tanh(v);
       }
     }
-    return byInputRows;
-  }
-
-  /** Weights as rows by output, [nOut][nIn]: their F-ordered memory cut into rows. */
-  private void byOutput(float[] fOrder) {
-    int in = nIn();
-    int out = nOut();
-    if (byOutputRows.length != out) {
-      byOutputRows = new float[out][in];
-    }
-    for (int o = 0; o < out; o++) {
-      System.arraycopy(fOrder, o * in, byOutputRows[o], 0, in);
-    }
+    NdArrays.write(out, act);
   }
 
   @Override
   public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
     assertInputSet(true);
     int n = (int) input.size(0);
+    int in = nIn();
+    int o = nOut();
     if (!forwardPending()) {
-      forward(n);
+      size(n);
+      forward(n, scratch);
     }
     NdArrays.read(epsilon, epsBuf);
-    int in = nIn();
-    int out = nOut();
-    float[][] byOutput = byOutputRows;
-    int parts = forwardParts;
-    KernelThreads.run(parts, i -> kernels.get(i).backward(epsBuf,
-        FusedLayers.sliceStart(n, parts, i), byOutput, dInBuf));
-    if (dwF.length != in * out) {
-      dwF = new float[in * out];
-      dbSum = new float[out];
+    if (db.length != o) {
+      db = new float[o];
     }
-    for (int o = 0; o < out; o++) {
-      System.arraycopy(kernels.get(0).weightGradient()[o], 0, dwF, o * in, in);
-    }
-    System.arraycopy(kernels.get(0).biasGradient(), 0, dbSum, 0, out);
-    for (int t = 1; t < parts; t++) {
-      float[][] part = kernels.get(t).weightGradient();
-      for (int o = 0; o < out; o++) {
-        float[] row = part[o];
-        int base = o * in;
-        for (int i = 0; i < in; i++) {
-          dwF[base + i] += row[i];
-        }
-      }
-      float[] b = kernels.get(t).biasGradient();
-      for (int o = 0; o < out; o++) {
-        dbSum[o] += b[o];
+    Arrays.fill(db, 0f);
+    boolean relu = layerConf().relu();
+    for (int j = 0; j < n; j++) {
+      int r = j * o;
+      for (int k = 0; k < o; k++) {
+        float a = act[r + k];
+        float g = epsBuf[r + k] * (relu ? (a > 0f ? 1f : 0f) : 1f - a * a);
+        epsBuf[r + k] = g;
+        db[k] += g;
       }
     }
-    return gradients(W, dwF, true, B, dbSum, dInBuf, mgr);
+    NdArrays.write(scratch, epsBuf);
+    FloatPointer dz = NdArrays.pointer(scratch);
+    FloatPointer x = NdArrays.pointer(NdArrays.denseC(input));
+    // weight gradient in its F-ordered memory, [nOut][nIn] row-major: dz' x
+    Sgemm.multiply(true, false, o, in, n, dz, o, x, in,
+        NdArrays.denseF(gradientViews.get(W)), in);
+    NdArrays.write(gradientViews.get(B), db);
+    INDArray epsNext = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT,
+        input.shape(), 'c');
+    // input gradient, [n][nIn]: dz [n][nOut] x the weights' memory [nOut][nIn]
+    Sgemm.multiply(false, false, n, in, o, dz, o, NdArrays.denseF(getParam(W)), in,
+        NdArrays.pointer(epsNext), in);
+    return gradients(epsNext);
   }
 }

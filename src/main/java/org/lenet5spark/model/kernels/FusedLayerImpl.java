@@ -55,18 +55,26 @@ abstract class FusedLayerImpl<C extends org.deeplearning4j.nn.conf.layers.BaseLa
       NdArrays.write(wGrad, dw);
     }
     NdArrays.write(bGrad, db);
+    if (dIn == null) {
+      return gradients(null);
+    }
+    INDArray epsNext = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT,
+        input.shape(), 'c');
+    NdArrays.write(epsNext, dIn);
+    return gradients(epsNext);
+  }
+
+  /**
+   * The gradient views (already written) with the input gradient {@code epsNext} (null when the
+   * layer does not compute it), and the end of the pending forward pass.
+   */
+  protected Pair<Gradient, INDArray> gradients(INDArray epsNext) {
     Gradient g = new DefaultGradient();
     for (String key : paramTable().keySet()) {
       // in the order of the parameter table, as DL4J's own layers list them
       g.gradientForVariable().put(key, gradientViews.get(key));
     }
     forwardInput = null;
-    if (dIn == null) {
-      return new Pair<>(g, null);
-    }
-    INDArray epsNext = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT,
-        input.shape(), 'c');
-    NdArrays.write(epsNext, dIn);
     return new Pair<>(g, epsNext);
   }
 

@@ -80,19 +80,57 @@ final class NdArrays {
    * both as {@code a.offset()} and {@code a.data().offset()}; the difference is the position
    * within {@code a.data()} (0 for views, measured with ND4J 1.0.0-M2.1).
    */
-  private static FloatPointer pointer(INDArray a) {
+  static FloatPointer pointer(INDArray a) {
     long start = a.offset() - a.data().offset();
     FloatPointer p = new FloatPointer(a.data().addressPointer());
     return p.position(start).limit(start + a.length());
   }
 
+  /** {@code a} itself when it is one dense C-ordered block, otherwise a C-ordered copy. */
+  static INDArray denseC(INDArray a) {
+    requireFloat(a);
+    return dense(a) ? a : a.dup('c');
+  }
+
+  /**
+   * The memory of a dense F-ordered float array, such as DL4J's dense weights and their
+   * gradient views; refuses anything else.
+   */
+  static FloatPointer denseF(INDArray a) {
+    requireFloat(a);
+    if (a.ordering() != 'f' || !denseInOwnOrder(a)) {
+      throw new IllegalArgumentException("not a dense F-ordered array: " + a.shapeInfoToString());
+    }
+    return pointer(a);
+  }
+
   private static boolean dense(INDArray a) {
-    return a.ordering() == 'c' && denseInOwnOrder(a);
+    return (a.ordering() == 'c' || contiguousVector(a)) && denseInOwnOrder(a);
+  }
+
+  /**
+   * A vector (every dimension but one of size 1) whose elements are adjacent: the same memory in
+   * C and F order, such as DL4J's F-ordered flattened gradient [1, n].
+   */
+  private static boolean contiguousVector(INDArray a) {
+    long[] shape = a.shape();
+    long[] stride = a.stride();
+    int longDims = 0;
+    for (int d = 0; d < shape.length; d++) {
+      if (shape[d] != 1) {
+        longDims++;
+        if (stride[d] != 1) {
+          return false;
+        }
+      }
+    }
+    return longDims <= 1;
   }
 
   private static boolean denseInOwnOrder(INDArray a) {
     long start = a.offset() - a.data().offset();
-    return java.util.Arrays.equals(a.stride(), Nd4j.getStrides(a.shape(), a.ordering()))
+    return (contiguousVector(a)
+        || java.util.Arrays.equals(a.stride(), Nd4j.getStrides(a.shape(), a.ordering())))
         && start >= 0 && a.data().length() >= start + a.length();
   }
 
