@@ -15,6 +15,7 @@ import org.lenet5spark.compat.Dl4jWorkarounds;
 import org.lenet5spark.io.BadInputException;
 import org.lenet5spark.model.kernels.ConvPoolLayer;
 import org.lenet5spark.model.kernels.FusedDenseLayer;
+import org.lenet5spark.model.kernels.FusedOutputLayer;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
@@ -65,8 +66,8 @@ public final class LeNet5 {
   public enum Kernels {
     /**
      * One {@link ConvPoolLayer} per stage (convolution, bias, activation and pooling in one
-     * pass of this project's Java kernels) and {@link FusedDenseLayer}s for F5 and F6; the
-     * default on the CPU.
+     * pass of this project's Java kernels), {@link FusedDenseLayer}s for F5 and F6 and a
+     * {@link FusedOutputLayer}; the default on the CPU.
      */
     FUSED,
     /** DL4J's own ConvolutionLayer, SubsamplingLayer and DenseLayer (oneDNN where available). */
@@ -134,8 +135,11 @@ public final class LeNet5 {
         .layer(kernels == Kernels.FUSED
             ? new FusedDenseLayer.Builder().name("f6").nOut(84).activation(act).build()
             : new DenseLayer.Builder().name("f6").nOut(84).activation(act).build())
-        .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("output")
-            .nOut(CLASSES).activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build())
+        .layer(kernels == Kernels.FUSED
+            ? new FusedOutputLayer.Builder().name("output").nOut(CLASSES)
+                .weightInit(WeightInit.XAVIER).build()
+            : new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("output")
+                .nOut(CLASSES).activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build())
         .setInputType(InputType.convolutional(SIZE, SIZE, 1))
         .build();
   }
