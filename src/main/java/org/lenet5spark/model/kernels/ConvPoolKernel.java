@@ -1,6 +1,10 @@
 package org.lenet5spark.model.kernels;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
+import org.bytedeco.javacpp.FloatPointer;
 
 /**
  * The arithmetic of one LeNet-5 stage on plain float arrays: a k x k convolution (stride 1, zero
@@ -22,6 +26,8 @@ import java.util.Arrays;
  * activation work); for average pooling the activations are kept.
  */
 final class ConvPoolKernel {
+  /** Weight count from which the weight gradient is one OpenBLAS product. */
+  static final int BLAS_WEIGHTS = 1024;
   private final ConvPoolShape s;
   private final int k;
   private final int c;
@@ -46,6 +52,29 @@ final class ConvPoolKernel {
   private float[] poolZ = new float[0];
   private float[] acc = new float[0];
   private float[] padded = new float[0];
+  private final int taps;
+  /**
+   * Whether the weight gradient goes through OpenBLAS: worth it from about a thousand weights
+   * (C3: 2,400, 0.96 vs 1.49 ms per 32 images); for C1 (150 weights over long rows) the Java
+   * loops are faster (0.57 vs 0.98 ms), docs/performance.md.
+   */
+  private final boolean blasWeightGradient;
+  /** Positions of the convolution output per filter: (row, column, example), {@code ho * row}. */
+  private int positions;
+  /**
+   * Off-heap im2col matrix [tap][position], tap = (channel, ky, kx) in the weights' order; a
+   * direct buffer, so that rows are copied in by the JDK's bulk copy, and a pointer to the same
+   * memory for OpenBLAS.
+   */
+  private FloatBuffer col;
+  private FloatPointer colPtr;
+  /** Off-heap gradient of the convolution output, [filter][position]. */
+  private FloatBuffer dzOff;
+  private FloatPointer dzPtr;
+  /** Off-heap weight gradient [filter][tap]. */
+  private FloatBuffer dwOff;
+  private FloatPointer dwPtr;
+  private float[] dwSlice = new float[0];
 
   ConvPoolKernel(ConvPoolShape shape) {
     this.s = shape;
@@ -55,6 +84,8 @@ final class ConvPoolKernel {
     this.hp = shape.paddedHeight();
     this.ho = shape.convHeight();
     this.wo = shape.convWidth();
+    this.taps = c * k * k;
+    this.blasWeightGradient = f * taps >= BLAS_WEIGHTS;
   }
 
   private void size(int examples) {
@@ -72,6 +103,25 @@ final class ConvPoolKernel {
     poolZ = new float[pooled.length];
     epsT = new float[pooled.length];
     acc = new float[row];
+    positions = ho * row;
+    if (blasWeightGradient) {
+      col = directFloats((long) taps * positions);
+      colPtr = new FloatPointer(col);
+      dzOff = directFloats((long) f * positions);
+      dzPtr = new FloatPointer(dzOff);
+      dwOff = directFloats((long) f * taps);
+      dwPtr = new FloatPointer(dwOff);
+      dwSlice = new float[f * taps];
+    }
+  }
+
+  private static FloatBuffer directFloats(long count) {
+    if (count > Integer.MAX_VALUE / Float.BYTES) {
+      throw new IllegalStateException("minibatch slice too large for the weight-gradient buffer: "
+          + count + " floats");
+    }
+    return ByteBuffer.allocateDirect((int) count * Float.BYTES).order(ByteOrder.nativeOrder())
+        .asFloatBuffer();
   }
 
   /**
@@ -100,7 +150,11 @@ final class ConvPoolKernel {
   void backward(float[] eps, int from, float[] w, float[] dw, float[] db, float[] dIn) {
     poolBackward(eps, from);
     biasGradient(db);
-    weightGradient(dw);
+    if (blasWeightGradient) {
+      weightGradientBlas(dw);
+    } else {
+      weightGradientJava(dw);
+    }
     if (dIn != null) {
       inputGradient(w, dIn, from);
     }
@@ -276,7 +330,11 @@ final class ConvPoolKernel {
     }
   }
 
-  private void weightGradient(float[] dw) {
+  /**
+   * Adds {@code dz x'} to {@code dw} with Java loops: per weight, two rows per pass of
+   * {@code acc[i] += dz[i] * x[i]}, then one sum.
+   */
+  private void weightGradientJava(float[] dw) {
     for (int fo = 0; fo < f; fo++) {
       for (int ci = 0; ci < c; ci++) {
         for (int ky = 0; ky < k; ky++) {
@@ -298,13 +356,42 @@ final class ConvPoolKernel {
     }
   }
 
+  /**
+   * Adds {@code dz col'} to {@code dw} with one OpenBLAS product: the shifted input rows and the
+   * rows of {@link #dz} copied straight into the off-heap im2col matrix [tap][position] and
+   * [filter][position] block.
+   */
+  private void weightGradientBlas(float[] dw) {
+    for (int ci = 0; ci < c; ci++) {
+      for (int ky = 0; ky < k; ky++) {
+        for (int kx = 0; kx < k; kx++) {
+          int base = ((ci * k + ky) * k + kx) * positions;
+          float[][] rows = xs[kx * c + ci];
+          for (int y = 0; y < ho; y++) {
+            col.put(base + y * row, rows[y + ky], 0, row);
+          }
+        }
+      }
+    }
+    for (int fo = 0; fo < f; fo++) {
+      for (int y = 0; y < ho; y++) {
+        dzOff.put(fo * positions + y * row, dz[fo][y], 0, row);
+      }
+    }
+    Sgemm.multiply(false, true, f, taps, positions, dzPtr, positions, colPtr, positions, dwPtr,
+        taps);
+    dwOff.get(0, dwSlice, 0, f * taps);
+    for (int i = 0; i < dwSlice.length; i++) {
+      dw[i] += dwSlice[i];
+    }
+  }
+
   private void inputGradient(float[] w, float[] dIn, int from) {
     for (float[][] rows : dxs) {
       for (float[] r : rows) {
         Arrays.fill(r, 0f);
       }
     }
-    int taps = c * k * k;
     for (int y = 0; y < ho; y++) {
       for (int ci = 0; ci < c; ci++) {
         for (int ky = 0; ky < k; ky++) {
