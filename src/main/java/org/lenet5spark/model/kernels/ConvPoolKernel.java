@@ -26,7 +26,7 @@ import org.bytedeco.javacpp.FloatPointer;
  * activation work); for average pooling the activations are kept.
  */
 final class ConvPoolKernel {
-  /** Weight count from which a stage computes its products with OpenBLAS. */
+  /** Weight count from which the weight gradient is one OpenBLAS product. */
   static final int BLAS_WEIGHTS = 1024;
   private final ConvPoolShape s;
   private final int k;
@@ -54,10 +54,11 @@ final class ConvPoolKernel {
   private float[] padded = new float[0];
   private final int taps;
   /**
-   * Whether the stage computes its three products (convolution, weight gradient, input gradient)
-   * with OpenBLAS over an im2col matrix: worth it from about a thousand weights (C3: 2,400); for
-   * C1 (150 weights, one channel: the im2col matrix is 25 times the image) the Java loops are
-   * faster, docs/performance.md.
+   * Whether the weight gradient is one OpenBLAS product over an im2col matrix: worth it from about
+   * a thousand weights (C3: 2,400, 1.50 -> 1.02 ms per 32 images with single-threaded OpenBLAS);
+   * for C1 (150 weights, one channel: the im2col matrix is 25 times the image) the Java loops are
+   * faster, and so are they for the convolution and the input gradient of both stages
+   * (docs/performance.md).
    */
   private final boolean blas;
   /** Positions of the convolution output per filter: (row, column, example), {@code ho * row}. */
@@ -75,14 +76,7 @@ final class ConvPoolKernel {
   /** Off-heap weight gradient [filter][tap]. */
   private FloatBuffer dwOff;
   private FloatPointer dwPtr;
-  /** Off-heap weights [filter][tap]. */
-  private FloatBuffer wOff;
-  private FloatPointer wPtr;
-  /** Off-heap input gradient in im2col form, [tap][position]. */
-  private FloatBuffer dcol;
-  private FloatPointer dcolPtr;
   private float[] dwSlice = new float[0];
-  private float[] segment = new float[0];
 
   ConvPoolKernel(ConvPoolShape shape) {
     this.s = shape;
@@ -119,12 +113,7 @@ final class ConvPoolKernel {
       dzPtr = new FloatPointer(dzOff);
       dwOff = directFloats((long) f * taps);
       dwPtr = new FloatPointer(dwOff);
-      wOff = directFloats((long) f * taps);
-      wPtr = new FloatPointer(wOff);
-      dcol = directFloats((long) taps * positions);
-      dcolPtr = new FloatPointer(dcol);
       dwSlice = new float[f * taps];
-      segment = new float[row];
     }
   }
 
@@ -149,11 +138,7 @@ final class ConvPoolKernel {
   void forward(float[] in, int from, int count, float[] w, float[] b, float[] out) {
     size(count);
     pack(in, from);
-    if (blas) {
-      convolveBlas(w, b);
-    } else {
-      convolve(w, b);
-    }
+    convolve(w, b);
     pool(out, from);
   }
 
@@ -173,11 +158,7 @@ final class ConvPoolKernel {
       weightGradientJava(dw);
     }
     if (dIn != null) {
-      if (blas) {
-        inputGradientBlas(w);
-      } else {
-        inputGradientJava(w);
-      }
+      inputGradient(w);
       foldInputGradient(dIn, from);
     }
   }
@@ -243,38 +224,6 @@ final class ConvPoolKernel {
               axpy(w[fo * taps + wi + kx], x, z[fo][y]);
             }
           }
-        }
-      }
-    }
-  }
-
-  /**
-   * The convolution as one OpenBLAS product {@code z = W col}: the shifted input rows copied into
-   * the off-heap im2col matrix (kept for the backward pass), the product copied back into the
-   * rows of {@link #z} and the bias added.
-   */
-  private void convolveBlas(float[] w, float[] b) {
-    for (int ci = 0; ci < c; ci++) {
-      for (int ky = 0; ky < k; ky++) {
-        for (int kx = 0; kx < k; kx++) {
-          int base = ((ci * k + ky) * k + kx) * positions;
-          float[][] rows = xs[kx * c + ci];
-          for (int y = 0; y < ho; y++) {
-            col.put(base + y * row, rows[y + ky], 0, row);
-          }
-        }
-      }
-    }
-    wOff.put(0, w, 0, f * taps);
-    Sgemm.multiply(false, false, f, positions, taps, wPtr, taps, colPtr, positions, dzPtr,
-        positions);
-    for (int fo = 0; fo < f; fo++) {
-      float bias = b[fo];
-      for (int y = 0; y < ho; y++) {
-        float[] r = z[fo][y];
-        dzOff.get(fo * positions + y * row, r, 0, row);
-        for (int i = 0; i < row; i++) {
-          r[i] += bias;
         }
       }
     }
@@ -411,11 +360,22 @@ final class ConvPoolKernel {
   }
 
   /**
-   * Adds {@code dz col'} to {@code dw} with one OpenBLAS product against the forward pass's
-   * im2col matrix; the rows of {@link #dz} are copied off-heap first (the input gradient uses
-   * them there too).
+   * Adds {@code dz col'} to {@code dw} with one OpenBLAS product: the shifted input rows and the
+   * rows of {@link #dz} copied straight into the off-heap im2col matrix [tap][position] and
+   * [filter][position] block.
    */
   private void weightGradientBlas(float[] dw) {
+    for (int ci = 0; ci < c; ci++) {
+      for (int ky = 0; ky < k; ky++) {
+        for (int kx = 0; kx < k; kx++) {
+          int base = ((ci * k + ky) * k + kx) * positions;
+          float[][] rows = xs[kx * c + ci];
+          for (int y = 0; y < ho; y++) {
+            col.put(base + y * row, rows[y + ky], 0, row);
+          }
+        }
+      }
+    }
     for (int fo = 0; fo < f; fo++) {
       for (int y = 0; y < ho; y++) {
         dzOff.put(fo * positions + y * row, dz[fo][y], 0, row);
@@ -430,7 +390,7 @@ final class ConvPoolKernel {
   }
 
   /** The input gradient by rows, {@code dxs += W' dz}, with Java loops. */
-  private void inputGradientJava(float[] w) {
+  private void inputGradient(float[] w) {
     for (float[][] rows : dxs) {
       for (float[] r : rows) {
         Arrays.fill(r, 0f);
@@ -451,33 +411,6 @@ final class ConvPoolKernel {
             for (; fo < f; fo++) {
               axpy(w[fo * taps + wi], dz[fo][y], target);
             }
-          }
-        }
-      }
-    }
-  }
-
-  /**
-   * The input gradient by rows with one OpenBLAS product, {@code dcol = W' dz} (dz is off-heap
-   * since the weight gradient), then each im2col row added to the shifted row it came from.
-   */
-  private void inputGradientBlas(float[] w) {
-    for (float[][] rows : dxs) {
-      for (float[] r : rows) {
-        Arrays.fill(r, 0f);
-      }
-    }
-    wOff.put(0, w, 0, f * taps);
-    Sgemm.multiply(true, false, taps, positions, f, wPtr, taps, dzPtr, positions, dcolPtr,
-        positions);
-    for (int ci = 0; ci < c; ci++) {
-      for (int ky = 0; ky < k; ky++) {
-        for (int kx = 0; kx < k; kx++) {
-          int base = ((ci * k + ky) * k + kx) * positions;
-          float[][] rows = dxs[kx * c + ci];
-          for (int y = 0; y < ho; y++) {
-            dcol.get(base + y * row, segment, 0, row);
-            add(segment, rows[y + ky]);
           }
         }
       }
