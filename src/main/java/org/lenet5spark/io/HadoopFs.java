@@ -114,7 +114,8 @@ public final class HadoopFs {
         "." + target.getName() + ".tmp-" + UUID.randomUUID());
     boolean done = false;
     try {
-      try (FSDataOutputStream out = fs.create(tmp, false)) {
+      FSDataOutputStream out = fs.create(tmp, false);
+      try {
         // Writers such as DL4J's ModelSerializer close the stream they get; keep ours open.
         writer.write(new FilterOutputStream(out) {
           @Override
@@ -127,13 +128,34 @@ public final class HadoopFs {
             out.flush();
           }
         });
+      } catch (Throwable t) {
+        closeAfter(t, out);
+        throw t;
       }
+      out.close();
       FileContext fc = FileContext.getFileContext(target.toUri(), conf);
       fc.rename(tmp, target, Options.Rename.OVERWRITE);
       done = true;
     } finally {
       if (!done) {
         deleteQuietly(fs, tmp);
+      }
+    }
+  }
+
+  /**
+   * Closes {@code c} after {@code failure} and keeps any error of the close as a suppressed
+   * exception. HDFS's output stream rethrows the very exception that failed a write (a quota, a
+   * lost datanode) from {@code close()}; try-with-resources would then call
+   * {@code failure.addSuppressed(failure)}, which throws "Self-suppression not permitted" and
+   * hides the real cause.
+   */
+  static void closeAfter(Throwable failure, java.io.Closeable c) {
+    try {
+      c.close();
+    } catch (Throwable e) {
+      if (e != failure) {
+        failure.addSuppressed(e);
       }
     }
   }

@@ -108,8 +108,15 @@ public final class OutputLock implements AutoCloseable {
         return false;
       }
     }
-    try (FSDataOutputStream out = fs.create(file, false)) {
-      out.write(content);
+    try {
+      FSDataOutputStream out = fs.create(file, false);
+      try {
+        out.write(content);
+      } catch (Throwable t) {
+        HadoopFs.closeAfter(t, out);
+        throw t;
+      }
+      out.close();
       return true;
     } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
       return false;
