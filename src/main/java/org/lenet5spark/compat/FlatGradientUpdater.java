@@ -55,18 +55,7 @@ public class FlatGradientUpdater extends MultiLayerUpdater {
   }
 
   private static boolean contiguous(INDArray a) {
-    long[] shape = a.shape();
-    long[] stride = a.stride();
-    int longDims = 0;
-    for (int d = 0; d < shape.length; d++) {
-      if (shape[d] != 1) {
-        longDims++;
-        if (stride[d] != 1) {
-          return false;
-        }
-      }
-    }
-    return longDims <= 1;
+    return a.isVectorOrScalar() && a.elementWiseStride() == 1;
   }
 
   private static long start(INDArray a) {

@@ -1,7 +1,6 @@
 package org.lenet5spark.model.kernels;
 
 import java.util.Arrays;
-import org.bytedeco.javacpp.FloatPointer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.params.DefaultParamInitializer;
@@ -14,7 +13,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The runtime layer of a {@link FusedDenseLayer}: the three matrix products of a fully connected
- * layer (forward, weight gradient, input gradient) as one OpenBLAS call each ({@link Sgemm}),
+ * layer (forward, weight gradient, input gradient) as one OpenBLAS call each
+ * ({@link DenseProducts}),
  * straight on DL4J's arrays (the input, the F-ordered weights and their gradient view, the
  * output and the input gradient), and the bias, the activation and its derivative in one Java
  * pass over the small [minibatch, nOut] block. The product runs on the calling thread: at
@@ -77,12 +77,8 @@ public class FusedDenseLayerImpl extends FusedLayerImpl<FusedDenseLayer> {
   /** out = act(input W + b), kept in {@link #act} as well. */
   private void forward(int n, INDArray out) {
     size(n);
-    int in = nIn();
     int o = nOut();
-    INDArray x = NdArrays.denseC(input);
-    // row-major: [n][nIn] x ([nOut][nIn], the F-ordered weights' memory) transposed
-    Sgemm.multiply(false, true, n, o, in, NdArrays.pointer(x), in,
-        NdArrays.denseF(getParam(W)), in, NdArrays.pointer(out), o);
+    DenseProducts.forward(input, getParam(W), out);
     NdArrays.read(out, act);
     float[] b = NdArrays.read(getParam(B));
     boolean relu = layerConf().relu();
@@ -122,17 +118,10 @@ public class FusedDenseLayerImpl extends FusedLayerImpl<FusedDenseLayer> {
       }
     }
     NdArrays.write(scratch, epsBuf);
-    FloatPointer dz = NdArrays.pointer(scratch);
-    FloatPointer x = NdArrays.pointer(NdArrays.denseC(input));
-    // weight gradient in its F-ordered memory, [nOut][nIn] row-major: dz' x
-    Sgemm.multiply(true, false, o, in, n, dz, o, x, in,
-        NdArrays.denseF(gradientViews.get(W)), in);
-    NdArrays.write(gradientViews.get(B), db);
     INDArray epsNext = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT,
-        input.shape(), 'c');
-    // input gradient, [n][nIn]: dz [n][nOut] x the weights' memory [nOut][nIn]
-    Sgemm.multiply(false, false, n, in, o, dz, o, NdArrays.denseF(getParam(W)), in,
-        NdArrays.pointer(epsNext), in);
+        new long[] {n, in}, 'c');
+    DenseProducts.backward(scratch, input, getParam(W), gradientViews.get(W),
+        gradientViews.get(B), db, epsNext);
     return gradients(epsNext);
   }
 }

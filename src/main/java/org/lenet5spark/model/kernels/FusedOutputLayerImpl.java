@@ -1,7 +1,6 @@
 package org.lenet5spark.model.kernels;
 
 import java.util.Arrays;
-import org.bytedeco.javacpp.FloatPointer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -55,11 +54,8 @@ public class FusedOutputLayerImpl extends OutputLayer {
 
   /** Softmax probabilities of the current input into {@link #probs}; the product lands in out. */
   private void probabilities(int n, INDArray out) {
-    int in = nIn();
     int o = nOut();
-    INDArray x = NdArrays.denseC(input);
-    Sgemm.multiply(false, true, n, o, in, NdArrays.pointer(x), in,
-        NdArrays.denseF(getParam(W)), in, NdArrays.pointer(out), o);
+    DenseProducts.forward(input, getParam(W), out);
     if (probs.length != n * o) {
       probs = new float[n * o];
       y = new float[n * o];
@@ -133,15 +129,10 @@ public class FusedOutputLayerImpl extends OutputLayer {
       }
     }
     NdArrays.write(dzArr, dz);
-    FloatPointer d = NdArrays.pointer(dzArr);
-    FloatPointer x = NdArrays.pointer(NdArrays.denseC(input));
-    Sgemm.multiply(true, false, o, in, n, d, o, x, in,
-        NdArrays.denseF(gradientViews.get(W)), in);
-    NdArrays.write(gradientViews.get(B), db);
     INDArray epsNext = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT,
         new long[] {n, in}, 'c');
-    Sgemm.multiply(false, false, n, in, o, d, o, NdArrays.denseF(getParam(W)), in,
-        NdArrays.pointer(epsNext), in);
+    DenseProducts.backward(dzArr, input, getParam(W), gradientViews.get(W),
+        gradientViews.get(B), db, epsNext);
     Gradient g = new DefaultGradient();
     g.gradientForVariable().put(W, gradientViews.get(W));
     g.gradientForVariable().put(B, gradientViews.get(B));

@@ -113,18 +113,7 @@ final class NdArrays {
    * C and F order, such as DL4J's F-ordered flattened gradient [1, n].
    */
   private static boolean contiguousVector(INDArray a) {
-    long[] shape = a.shape();
-    long[] stride = a.stride();
-    int longDims = 0;
-    for (int d = 0; d < shape.length; d++) {
-      if (shape[d] != 1) {
-        longDims++;
-        if (stride[d] != 1) {
-          return false;
-        }
-      }
-    }
-    return longDims <= 1;
+    return a.isVectorOrScalar() && a.elementWiseStride() == 1;
   }
 
   private static boolean denseInOwnOrder(INDArray a) {

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.util.Random;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
@@ -18,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.lenet5spark.model.LeNet5;
+import org.lenet5spark.testing.RandomBatches;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -36,24 +36,6 @@ class ConvPoolLayerTest {
   @AfterEach
   void clearThreads() {
     System.clearProperty(KernelThreads.PROPERTY);
-  }
-
-  private static INDArray images(int n, long seed) {
-    Random r = new Random(seed);
-    float[] v = new float[n * 784];
-    for (int i = 0; i < v.length; i++) {
-      v[i] = (float) r.nextGaussian();
-    }
-    return Nd4j.create(v, new long[] {n, 1, 28, 28}, 'c');
-  }
-
-  private static INDArray labels(int n, long seed) {
-    Random r = new Random(seed);
-    INDArray y = Nd4j.zeros(DataType.FLOAT, n, 10);
-    for (int i = 0; i < n; i++) {
-      y.putScalar(i, r.nextInt(10), 1f);
-    }
-    return y;
   }
 
   private static MultiLayerNetwork pair(LeNet5.Variant v, LeNet5.Kernels k, MultiLayerNetwork from) {
@@ -82,8 +64,8 @@ class ConvPoolLayerTest {
     MultiLayerNetwork fused = pair(variant, LeNet5.Kernels.FUSED, stock);
     assertEquals(stock.numParams(), fused.numParams());
     for (int n : new int[] {1, 7, 64}) {
-      INDArray x = images(n, n);
-      INDArray y = labels(n, n);
+      INDArray x = RandomBatches.images(n, n);
+      INDArray y = RandomBatches.labels(n, n);
       INDArray outStock = stock.output(x);
       INDArray outFused = fused.output(x);
       assertTrue(maxAbs(outStock.sub(outFused)) < 1e-5, "outputs, batch " + n);
@@ -106,8 +88,8 @@ class ConvPoolLayerTest {
         new Adam(1e-3), 0);
     fused.setParams(stock.params().dup());
     for (int step = 0; step < 20; step++) {
-      INDArray x = images(32, 100 + step);
-      INDArray y = labels(32, 100 + step);
+      INDArray x = RandomBatches.images(32, 100 + step);
+      INDArray y = RandomBatches.labels(32, 100 + step);
       stock.fit(x, y);
       fused.fit(x, y);
     }
@@ -119,8 +101,8 @@ class ConvPoolLayerTest {
   void gradientMatchesFiniteDifferences() {
     MultiLayerNetwork net = LeNet5.build(LeNet5.Variant.CLASSIC, LeNet5.Kernels.FUSED, 11,
         new Sgd(0.1), 0);
-    INDArray x = images(4, 1);
-    INDArray y = labels(4, 1);
+    INDArray x = RandomBatches.images(4, 1);
+    INDArray y = RandomBatches.labels(4, 1);
     INDArray g = gradient(net, x, y);
     INDArray params = net.params();
     // c1s2: biases 0..5, weights 6..155; c3s4: biases 156..171, weights 172..2571
@@ -151,8 +133,8 @@ class ConvPoolLayerTest {
   void threadCountDoesNotChangeTheResult() {
     MultiLayerNetwork net = LeNet5.build(LeNet5.Variant.MODERN, LeNet5.Kernels.FUSED, 2,
         new Sgd(0.1), 0);
-    INDArray x = images(13, 4);
-    INDArray y = labels(13, 4);
+    INDArray x = RandomBatches.images(13, 4);
+    INDArray y = RandomBatches.labels(13, 4);
     System.setProperty(KernelThreads.PROPERTY, "1");
     INDArray one = gradient(net, x, y);
     INDArray outOne = net.output(x);
@@ -170,7 +152,7 @@ class ConvPoolLayerTest {
     net.initGradientsView();
     LayerWorkspaceMgr mgr = LayerWorkspaceMgr.noWorkspaces();
     var first = net.getLayer(0);
-    first.setInput(images(2, 9), mgr);
+    first.setInput(RandomBatches.images(2, 9), mgr);
     first.activate(true, mgr);
     assertNull(first.backpropGradient(Nd4j.ones(DataType.FLOAT, 2, 6, 14, 14), mgr).getSecond());
 
@@ -180,7 +162,7 @@ class ConvPoolLayerTest {
     second.setInput(in, mgr);
     second.activate(true, mgr);
     INDArray cached = second.backpropGradient(eps, mgr).getSecond().dup();
-    second.setInput(images(2, 1).reshape(2, 1, 28, 28).repeat(1, 6)
+    second.setInput(RandomBatches.images(2, 1).reshape(2, 1, 28, 28).repeat(1, 6)
         .get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all(),
             org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 14),
             org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 14)).dup(), mgr);
@@ -201,7 +183,7 @@ class ConvPoolLayerTest {
     ModelSerializer.writeModel(net, bytes, true);
     MultiLayerNetwork back = ModelSerializer.restoreMultiLayerNetwork(
         new ByteArrayInputStream(bytes.toByteArray()), true);
-    INDArray x = images(3, 2);
+    INDArray x = RandomBatches.images(3, 2);
     assertEquals(0.0, maxAbs(net.output(x).sub(back.output(x))));
   }
 

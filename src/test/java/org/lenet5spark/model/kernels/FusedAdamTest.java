@@ -11,7 +11,7 @@ import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.lenet5spark.model.LeNet5;
-import org.nd4j.linalg.api.buffer.DataType;
+import org.lenet5spark.testing.RandomBatches;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -25,24 +25,6 @@ import org.nd4j.linalg.schedule.ScheduleType;
  * configuration that survives DL4J's cloning and JSON round trip as itself.
  */
 class FusedAdamTest {
-  private static DataSet batch(int n, long seed) {
-    Random r = new Random(seed);
-    float[] v = new float[n * 784];
-    for (int i = 0; i < v.length; i++) {
-      v[i] = (float) r.nextGaussian();
-    }
-    INDArray y = Nd4j.zeros(DataType.FLOAT, n, 10);
-    for (int i = 0; i < n; i++) {
-      y.putScalar(i, r.nextInt(10), 1f);
-    }
-    return new DataSet(Nd4j.create(v, new long[] {n, 1, 28, 28}, 'c'), y);
-  }
-
-  private static double maxRelDiff(INDArray a, INDArray b) {
-    double scale = Math.max(a.amaxNumber().doubleValue(), 1e-12);
-    return a.sub(b).amaxNumber().doubleValue() / scale;
-  }
-
   @Test
   void followsNd4jAdamStepForStep() {
     MultiLayerNetwork stock = LeNet5.build(LeNet5.Variant.MODERN, LeNet5.Kernels.FUSED, 5,
@@ -52,13 +34,13 @@ class FusedAdamTest {
     fused.setParams(stock.params().dup());
     INDArray start = stock.params().dup();
     for (int step = 0; step < 25; step++) {
-      DataSet d = batch(16, step);
+      DataSet d = RandomBatches.batch(16, step);
       stock.fit(d);
       fused.fit(d);
     }
     assertNotEquals(0.0, stock.params().sub(start).amaxNumber().doubleValue(), "no training");
-    double params = maxRelDiff(stock.params(), fused.params());
-    double state = maxRelDiff(stock.getUpdater().getStateViewArray(),
+    double params = RandomBatches.maxRelDiff(stock.params(), fused.params());
+    double state = RandomBatches.maxRelDiff(stock.getUpdater().getStateViewArray(),
         fused.getUpdater().getStateViewArray());
     assertTrue(params < 1e-4, "parameters differ by " + params);
     assertTrue(state < 1e-4, "updater state differs by " + state);
@@ -83,8 +65,8 @@ class FusedAdamTest {
       INDArray s2 = s1.dup();
       new Adam(1e-3).instantiate(s1, false).applyUpdater(g1, iteration, 0);
       new FusedAdam(1e-3).instantiate(s2, false).applyUpdater(g2, iteration, 0);
-      double update = maxRelDiff(g1, g2);
-      double moments = maxRelDiff(s1, s2);
+      double update = RandomBatches.maxRelDiff(g1, g2);
+      double moments = RandomBatches.maxRelDiff(s1, s2);
       assertTrue(update < 1e-6, "iteration " + iteration + ": updates differ by " + update);
       assertTrue(moments < 1e-6, "iteration " + iteration + ": moments differ by " + moments);
     }

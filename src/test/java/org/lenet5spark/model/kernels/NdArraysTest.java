@@ -57,6 +57,24 @@ class NdArraysTest {
   }
 
   @Test
+  void fOrderedRowVectorsAreContiguous() {
+    // DL4J's flattened gradient is an F-ordered [1, n] row; the updater gets views of it
+    INDArray grad = Nd4j.create(DataType.FLOAT, new long[] {1, 20}, 'f');
+    INDArray block = grad.get(NDArrayIndex.interval(0, 1), NDArrayIndex.interval(5, 15));
+    float[] values = new float[10];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = i + 0.5f;
+    }
+    NdArrays.write(block, values);
+    assertArrayEquals(values, NdArrays.read(block));
+    assertEquals(0f, grad.getFloat(0, 4));
+    assertEquals(0.5f, grad.getFloat(0, 5));
+    assertEquals(9.5f, grad.getFloat(0, 14));
+    assertEquals(0f, grad.getFloat(0, 15));
+    assertArrayEquals(values, NdArrays.read(block.reshape(10)));
+  }
+
+  @Test
   void nonContiguousViewsGoThroughCopies() {
     INDArray m = range(12).reshape('c', 3, 4);
     INDArray t = m.transpose();
