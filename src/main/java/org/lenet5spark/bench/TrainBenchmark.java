@@ -114,7 +114,7 @@ public final class TrainBenchmark {
   private static Map<String, Object> throughput(ExampleBlock trainBlock, TrainOptions base,
       LeNet5.Kernels kernels, int b, int throughputImages, MemoryPeaks peaks) {
     MultiLayerNetwork net = LeNet5.build(LeNet5.Variant.MODERN, kernels, base.seed(),
-        base.newUpdater(), 0);
+        base.newUpdater(kernels), 0);
     int[] order = new int[trainBlock.count()];
     for (int i = 0; i < order.length; i++) {
       order[i] = i;

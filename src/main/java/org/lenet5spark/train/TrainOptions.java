@@ -8,7 +8,6 @@ import org.apache.spark.storage.StorageLevel;
 import org.lenet5spark.io.BadInputException;
 import org.lenet5spark.model.LeNet5;
 import org.lenet5spark.model.kernels.FusedAdam;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
@@ -148,11 +147,17 @@ public record TrainOptions(Path data, Path output, String engine, int epochs, in
 
   /** A new updater instance with the initial learning rate. */
   public IUpdater newUpdater() {
+    return newUpdater(kernels);
+  }
+
+  /** A new updater instance with the initial learning rate, for a network with {@code k}. */
+  public IUpdater newUpdater(LeNet5.Kernels k) {
     return switch (updater) {
       case "nesterov" -> new Nesterovs(learningRate, 0.9);
       case "sgd" -> new Sgd(learningRate);
-      // the same Adam as one Java loop on ND4J's CPU backend (docs/performance.md)
-      default -> Nd4j.getEnvironment().isCPU() ? new FusedAdam(learningRate)
+      // the same Adam as one Java loop, with the (CPU-only) fused layers; a stock model keeps
+      // DL4J's own Adam so that it restores with DL4J alone (docs/performance.md)
+      default -> k == LeNet5.Kernels.FUSED ? new FusedAdam(learningRate)
           : new Adam(learningRate);
     };
   }

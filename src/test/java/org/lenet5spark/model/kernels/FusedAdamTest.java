@@ -89,6 +89,16 @@ class FusedAdamTest {
   }
 
   @Test
+  void onlyFusedNetworksGetIt() {
+    org.lenet5spark.train.TrainOptions o = org.lenet5spark.train.TrainOptions.defaults(
+        new org.apache.hadoop.fs.Path("/data"), new org.apache.hadoop.fs.Path("/out"));
+    assertEquals(FusedAdam.class, o.newUpdater(LeNet5.Kernels.FUSED).getClass());
+    // a stock model must restore with DL4J alone: its configuration names DL4J's Adam
+    assertEquals(Adam.class, o.newUpdater(LeNet5.Kernels.STOCK).getClass());
+    assertEquals(2e-3, ((Adam) o.newUpdater(LeNet5.Kernels.STOCK)).getLearningRate());
+  }
+
+  @Test
   void survivesCloningAndJson() {
     FusedAdam adam = new FusedAdam(3e-3, 0.8, 0.99, 1e-7);
     adam.setLearningRateSchedule(new ExponentialSchedule(ScheduleType.EPOCH, 3e-3, 0.9));
