@@ -10,7 +10,8 @@ import org.bytedeco.javacpp.FloatPointer;
  * The arithmetic of one LeNet-5 stage on plain float arrays: a k x k convolution (stride 1, zero
  * padding {@code pad}), a bias, an activation (ReLU or tanh) and 2 x 2 pooling with stride 2 (max
  * or average), forward and backward. No DL4J or ND4J here: {@link ConvPoolLayerImpl} copies
- * DL4J's NCHW arrays in and out.
+ * DL4J's NCHW arrays in and out; a stage with many weights (C3) computes its weight gradient as
+ * one OpenBLAS product over an im2col copy of the rows below ({@link #BLAS_WEIGHTS}).
  *
  * <p>Inside, a slice of the minibatch is held "batch innermost": one Java array per image row,
  * holding [column][example]. The input is kept once per kernel column {@code kx}, shifted by
