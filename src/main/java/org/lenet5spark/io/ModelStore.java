@@ -58,7 +58,10 @@ public final class ModelStore {
     try {
       MultiLayerNetwork net = ModelSerializer.restoreMultiLayerNetwork(
           new ByteArrayInputStream(bytes), loadUpdater);
-      Dl4jWorkarounds.useFlatGradientUpdater(net);
+      if (loadUpdater) {
+        // a model restored to train on (resume); evaluation and prediction need no updater
+        Dl4jWorkarounds.useFlatGradientUpdater(net);
+      }
       DataNormalization normalizer = ModelSerializer.restoreNormalizerFromInputStream(
           new ByteArrayInputStream(bytes));
       return new Loaded(net, normalizer);

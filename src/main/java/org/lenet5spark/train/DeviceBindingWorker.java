@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
 /**
  * DL4J's parameter-averaging worker that first binds its task's thread to the GPU Spark assigned
  * to the task ({@code TaskContext.resourcesJMap().get("gpu")}) through a {@link DeviceBinder},
- * then builds the network as DL4J does (with {@link Dl4jWorkarounds#useFlatGradientUpdater}). Created on the driver by
- * {@link DeviceBindingTrainingMaster} and shipped to the executors in the task closure; every
+ * then builds the network as DL4J does (with {@link Dl4jWorkarounds#useFlatGradientUpdater}).
+ * Created on the driver by {@link DeviceBindingTrainingMaster} and shipped to the executors in the
+ * task closure; every
  * binding is logged on the executor and added to a {@link CollectionAccumulator} the driver reads.
  */
 public final class DeviceBindingWorker extends ParameterAveragingTrainingWorker {

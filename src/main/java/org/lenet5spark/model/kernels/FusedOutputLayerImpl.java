@@ -159,6 +159,8 @@ public class FusedOutputLayerImpl extends OutputLayer {
     }
     int n = (int) input.size(0);
     int o = nOut();
+    // recomputed rather than cached from the backward pass: the product is ~10 us at LeNet-5's
+    // size, and a cache would have to know when the parameters, input or labels changed
     probabilities(n, scratch(n));
     readLabels(n);
     // DL4J clips the probabilities to [eps, 1 - eps] before the logarithm
