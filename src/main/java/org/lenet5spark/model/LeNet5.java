@@ -13,7 +13,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.lenet5spark.compat.Dl4jWorkarounds;
 import org.lenet5spark.io.BadInputException;
-import org.lenet5spark.model.kernels.ConvPoolLayer;
+import org.lenet5spark.model.kernels.ConvStagesLayer;
 import org.lenet5spark.model.kernels.FusedDenseLayer;
 import org.lenet5spark.model.kernels.FusedOutputLayer;
 import org.nd4j.linalg.activations.Activation;
@@ -39,7 +39,7 @@ public final class LeNet5 {
   /** Layer names of the stock network, in order (checkpoints and reports refer to them). */
   public static final String[] LAYER_NAMES = {"c1", "s2", "c3", "s4", "f5", "f6", "output"};
   /** Layer names of the fused network, in order. */
-  public static final String[] FUSED_LAYER_NAMES = {"c1s2", "c3s4", "f5", "f6", "output"};
+  public static final String[] FUSED_LAYER_NAMES = {"c1s2c3s4", "f5", "f6", "output"};
 
   private LeNet5() {
   }
@@ -65,9 +65,9 @@ public final class LeNet5 {
   /** How the two convolution + pooling stages are computed. */
   public enum Kernels {
     /**
-     * One {@link ConvPoolLayer} per stage (convolution, bias, activation and pooling in one
-     * pass of this project's Java kernels), {@link FusedDenseLayer}s for F5 and F6 and a
-     * {@link FusedOutputLayer}; the default on the CPU.
+     * One {@link ConvStagesLayer} for C1-S2 and C3-S4 (convolution, bias, activation and
+     * pooling of both stages in this project's Java kernels), {@link FusedDenseLayer}s for F5 and
+     * F6 and a {@link FusedOutputLayer}; the default on the CPU.
      */
     FUSED,
     /** DL4J's own ConvolutionLayer, SubsamplingLayer and DenseLayer (oneDNN where available). */
@@ -114,10 +114,8 @@ public final class LeNet5 {
     NeuralNetConfiguration.ListBuilder layers = b.list();
     if (kernels == Kernels.FUSED) {
       boolean max = variant == Variant.MODERN;
-      layers.layer(new ConvPoolLayer.Builder().name("c1s2").kernelSize(5).padding(2).nIn(1)
-              .nOut(6).maxPooling(max).inputGradient(false).activation(act).build())
-          .layer(new ConvPoolLayer.Builder().name("c3s4").kernelSize(5).nOut(16)
-              .maxPooling(max).activation(act).build());
+      layers.layer(new ConvStagesLayer.Builder().name("c1s2c3s4").nIn(1).stage(6, 5, 2)
+          .stage(16, 5, 0).maxPooling(max).inputGradient(false).activation(act).build());
     } else {
       layers.layer(new ConvolutionLayer.Builder(5, 5).name("c1").nIn(1).nOut(6)
               .stride(1, 1).padding(2, 2).activation(act).build())

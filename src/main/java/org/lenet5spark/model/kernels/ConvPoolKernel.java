@@ -9,9 +9,11 @@ import org.bytedeco.javacpp.FloatPointer;
 /**
  * The arithmetic of one LeNet-5 stage on plain float arrays: a k x k convolution (stride 1, zero
  * padding {@code pad}), a bias, an activation (ReLU or tanh) and 2 x 2 pooling with stride 2 (max
- * or average), forward and backward. No DL4J or ND4J here: {@link ConvPoolLayerImpl} copies
- * DL4J's NCHW arrays in and out; a stage with many weights (C3) computes its weight gradient as
- * one OpenBLAS product over an im2col copy of the rows below ({@link #BLAS_WEIGHTS}).
+ * or average), forward and backward. No DL4J or ND4J here: {@link ConvStagesLayerImpl} copies
+ * DL4J's NCHW arrays in (first stage) and out (last stage), and consecutive stages of a slice
+ * hand each other their output and input gradient in the kernels' own layout; a stage with many
+ * weights (C3) computes its weight gradient as one OpenBLAS product over an im2col copy of the
+ * rows below ({@link #BLAS_WEIGHTS}).
  *
  * <p>Inside, a slice of the minibatch is held "batch innermost": one Java array per image row,
  * holding [column][example]. The input is kept once per kernel column {@code kx}, shifted by
@@ -128,39 +130,80 @@ final class ConvPoolKernel {
   }
 
   /**
-   * Forward pass for examples {@code [from, from + count)} of an NCHW batch.
+   * Forward pass for examples {@code [from, from + count)} of an NCHW batch; the pooled output
+   * stays in this kernel ({@link #writeOutput}, or the next stage's {@link #forwardAbove}).
    *
    * @param in the whole input batch, NCHW
    * @param w weights [filters][channels][k][k]
    * @param b biases [filters]
-   * @param out the whole output batch, NCHW [n][filters][poolHeight][poolWidth]; the slice's part
-   *     is written
    */
-  void forward(float[] in, int from, int count, float[] w, float[] b, float[] out) {
+  void forward(float[] in, int from, int count, float[] w, float[] b) {
     size(count);
     pack(in, from);
     convolve(w, b);
-    pool(out, from);
+    pool();
   }
 
   /**
-   * Backward pass for the same slice as the last {@link #forward}: adds this slice's weight and
-   * bias gradients to {@code dw} and {@code db} and writes its part of the input gradient.
-   *
-   * @param eps gradient of the loss with respect to the whole output batch, NCHW
-   * @param dIn the whole input gradient, NCHW, or null when it is not needed
+   * Forward pass of the next stage on the same slice: its input is the pooled output of
+   * {@code below} (the stage under this one, whose filters are this stage's channels), taken
+   * straight from that kernel's batch-innermost block, without an NCHW copy.
    */
-  void backward(float[] eps, int from, float[] w, float[] dw, float[] db, float[] dIn) {
-    poolBackward(eps, from);
+  void forwardAbove(ConvPoolKernel below, float[] w, float[] b) {
+    size(below.m);
+    packBlock(below);
+    convolve(w, b);
+    pool();
+  }
+
+  /**
+   * Writes the slice's pooled output into its part of the whole NCHW output batch
+   * [n][filters][poolHeight][poolWidth], starting at example {@code from}.
+   */
+  void writeOutput(float[] out, int from) {
+    toNchw(pooled, out, from, f * s.poolHeight() * s.poolWidth());
+  }
+
+  /**
+   * Backward pass for the same slice as the last forward pass, given the gradient of the loss
+   * with respect to the whole NCHW output batch: adds this slice's weight and bias gradients to
+   * {@code dw} and {@code db}, and (when {@code inputGradient}) keeps the input gradient for
+   * {@link #writeInputGradient} or the stage below's {@link #backwardBelow}.
+   */
+  void backward(float[] eps, int from, float[] w, float[] dw, float[] db, boolean inputGradient) {
+    fromNchw(eps, from, epsT, f * s.poolHeight() * s.poolWidth());
+    backward(w, dw, db, inputGradient);
+  }
+
+  /**
+   * Backward pass of the stage under {@code above} on the same slice: the gradient with respect
+   * to this stage's output is {@code above}'s input gradient, taken from its block.
+   */
+  void backwardBelow(ConvPoolKernel above, float[] w, float[] dw, float[] db,
+      boolean inputGradient) {
+    int hq = s.poolHeight();
+    int wq = s.poolWidth();
+    int pad = above.s.padding();
+    for (int fo = 0; fo < f; fo++) {
+      for (int yq = 0; yq < hq; yq++) {
+        System.arraycopy(above.dxp[fo][yq + pad], pad * m, epsT, (fo * hq + yq) * wq * m,
+            wq * m);
+      }
+    }
+    backward(w, dw, db, inputGradient);
+  }
+
+  private void backward(float[] w, float[] dw, float[] db, boolean inputGradient) {
+    poolBackward();
     biasGradient(db);
     if (blas) {
       weightGradientBlas(dw);
     } else {
       weightGradientJava(dw);
     }
-    if (dIn != null) {
+    if (inputGradient) {
       inputGradient(w);
-      foldInputGradient(dIn, from);
+      foldInputGradient();
     }
   }
 
@@ -191,6 +234,34 @@ final class ConvPoolKernel {
             padded[o + j] = in[src + ix + j * c * plane];
           }
         }
+        for (int kx = 0; kx < k; kx++) {
+          System.arraycopy(padded, kx * m, xs[kx * c + ci][yy], 0, row);
+        }
+      }
+    }
+  }
+
+  /** {@link #pack} from the pooled block of the stage below: whole rows, by array copies. */
+  private void packBlock(ConvPoolKernel below) {
+    int h = s.height();
+    int wd = s.width();
+    int pad = s.padding();
+    int wp = s.paddedWidth();
+    if (padded.length != wp * m) {
+      padded = new float[wp * m];
+    }
+    for (int ci = 0; ci < c; ci++) {
+      for (int yy = 0; yy < hp; yy++) {
+        int iy = yy - pad;
+        if (iy < 0 || iy >= h) {
+          for (int kx = 0; kx < k; kx++) {
+            Arrays.fill(xs[kx * c + ci][yy], 0f);
+          }
+          continue;
+        }
+        Arrays.fill(padded, 0, pad * m, 0f);
+        Arrays.fill(padded, (pad + wd) * m, wp * m, 0f);
+        System.arraycopy(below.pooled, (ci * h + iy) * wd * m, padded, pad * m, wd * m);
         for (int kx = 0; kx < k; kx++) {
           System.arraycopy(padded, kx * m, xs[kx * c + ci][yy], 0, row);
         }
@@ -230,11 +301,10 @@ final class ConvPoolKernel {
     }
   }
 
-  private void pool(float[] out, int from) {
+  private void pool() {
     int hq = s.poolHeight();
     int wq = s.poolWidth();
     boolean relu = s.relu();
-    int outPlane = hq * wq;
     for (int fo = 0; fo < f; fo++) {
       for (int yq = 0; yq < hq; yq++) {
         float[] r0 = z[fo][2 * yq];
@@ -266,7 +336,6 @@ final class ConvPoolKernel {
         }
       }
     }
-    toNchw(pooled, out, from, f * outPlane);
   }
 
 
@@ -279,12 +348,10 @@ final class ConvPoolKernel {
     return relu ? (a > 0f ? 1f : 0f) : 1f - a * a;
   }
 
-  private void poolBackward(float[] eps, int from) {
+  private void poolBackward() {
     int hq = s.poolHeight();
     int wq = s.poolWidth();
     boolean relu = s.relu();
-    int outPlane = hq * wq;
-    fromNchw(eps, from, epsT, f * outPlane);
     for (int fo = 0; fo < f; fo++) {
       for (int yq = 0; yq < hq; yq++) {
         float[] a0 = z[fo][2 * yq];
@@ -422,13 +489,9 @@ final class ConvPoolKernel {
     }
   }
 
-  /**
-   * Folds the k column-shifted input-gradient rows into one padded row per (channel, row), then
-   * crops the padding and writes the slice's part of the NCHW input gradient.
-   */
-  private void foldInputGradient(float[] dIn, int from) {
+  /** Folds the k column-shifted input-gradient rows into one padded row per (channel, row). */
+  private void foldInputGradient() {
     int h = s.height();
-    int wd = s.width();
     int pad = s.padding();
     for (int ci = 0; ci < c; ci++) {
       for (int yy = pad; yy < pad + h; yy++) {
@@ -443,6 +506,16 @@ final class ConvPoolKernel {
         }
       }
     }
+  }
+
+  /**
+   * Writes the input gradient of the last backward pass (with {@code inputGradient}), cropped
+   * to the unpadded input, into the slice's part of the whole NCHW input gradient.
+   */
+  void writeInputGradient(float[] dIn, int from) {
+    int h = s.height();
+    int wd = s.width();
+    int pad = s.padding();
     // example by example, so that the NCHW batch is written sequentially
     for (int j = 0; j < m; j++) {
       int dst = (from + j) * c * h * wd;

@@ -1,46 +1,30 @@
 package org.lenet5spark.model.kernels;
 
-import java.util.Collection;
 import java.util.Objects;
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.api.ParamInitializer;
-import org.deeplearning4j.nn.conf.InputPreProcessor;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
-import org.deeplearning4j.nn.conf.layers.InputTypeUtil;
-import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
-import org.deeplearning4j.nn.conf.memory.MemoryReport;
-import org.deeplearning4j.optimize.api.TrainingListener;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Configuration of a fused LeNet-5 stage: a k x k convolution (stride 1, zero padding), bias,
- * ReLU or tanh, then 2 x 2 pooling with stride 2 (max or average), as one DL4J layer computed by
- * {@link ConvPoolLayerImpl}. It replaces a stock {@code ConvolutionLayer} followed by a stock
- * {@code SubsamplingLayer} with the same parameters (weights [nOut, nIn, k, k] and one bias per
- * filter, in the same order in the flattened parameter vector), so DL4J's updaters,
- * regularisation, serialisation and Spark parameter averaging treat it like any other layer.
- * Float32 only.
+ * Configuration of one fused LeNet-5 stage as a DL4J layer ({@link ConvStages} with one stage): a
+ * k x k convolution (stride 1, zero padding), bias, ReLU or tanh, then 2 x 2 pooling with stride 2
+ * (max or average). It replaces a stock {@code ConvolutionLayer} followed by a stock
+ * {@code SubsamplingLayer} with the same parameters ("W" [nOut, nIn, k, k] and "b"). Networks
+ * built before {@link ConvStagesLayer} joined LeNet-5's two stages have one of these per stage;
+ * they load, train and evaluate unchanged.
  */
-public class ConvPoolLayer extends FeedForwardLayer {
+public class ConvPoolLayer extends ConvStages {
   private static final long serialVersionUID = 1L;
+  static final String WEIGHTS = "W";
+  static final String BIAS = "b";
   private int kernelSize = 5;
   private int padding;
-  private boolean maxPooling = true;
-  private boolean inputGradient = true;
 
   /** For JSON deserialisation. */
   protected ConvPoolLayer() {
   }
 
   private ConvPoolLayer(Builder b) {
-    super(b);
+    super(b, b.maxPooling, b.inputGradient);
     this.kernelSize = b.kernelSize;
     this.padding = b.padding;
-    this.maxPooling = b.maxPooling;
-    this.inputGradient = b.inputGradient;
     initializeConstraints(b);
   }
 
@@ -54,100 +38,50 @@ public class ConvPoolLayer extends FeedForwardLayer {
     return padding;
   }
 
-  /** Max pooling (else average pooling). */
-  public boolean isMaxPooling() {
-    return maxPooling;
-  }
-
-  /**
-   * Whether backpropagation computes the gradient with respect to the layer's input. DL4J
-   * discards the input gradient of a network's first layer, so LeNet-5's first stage skips it
-   * (about a quarter of that stage's backward pass).
-   */
-  public boolean isInputGradient() {
-    return inputGradient;
-  }
-
-  /** True for ReLU, false for tanh; anything else is refused. */
-  boolean relu() {
-    return FusedLayers.relu(getActivationFn(), getLayerName());
-  }
-
-  /** The kernel shape for an input of {@code height} x {@code width}. */
-  ConvPoolShape shape(int height, int width) {
-    return new ConvPoolShape((int) getNIn(), height, width, (int) getNOut(), kernelSize, padding,
-        maxPooling, relu());
+  @Override
+  public int stageCount() {
+    return 1;
   }
 
   @Override
-  public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners,
-      int layerIndex, INDArray layerParamsView, boolean initializeParams, DataType dataType) {
-    FusedLayers.requireCpuFloat(dataType, getLayerName());
-    relu();
-    return FusedLayers.wire(new ConvPoolLayerImpl(conf, dataType), conf, listeners, layerIndex,
-        layerParamsView, initializeParams, initializer());
+  public int filters(int i) {
+    return (int) getNOut();
   }
 
   @Override
-  public ParamInitializer initializer() {
-    return ConvPoolParams.INSTANCE;
-  }
-
-  private ConvPoolShape shapeFor(InputType in) {
-    if (!(in instanceof InputType.InputTypeConvolutional c)) {
-      throw new IllegalStateException("layer '" + getLayerName()
-          + "' expects convolutional input, got " + in);
-    }
-    return new ConvPoolShape((int) c.getChannels(), (int) c.getHeight(), (int) c.getWidth(),
-        (int) getNOut(), kernelSize, padding, maxPooling, true);
+  public int kernelSize(int i) {
+    return kernelSize;
   }
 
   @Override
-  public InputType getOutputType(int layerIndex, InputType in) {
-    ConvPoolShape s = shapeFor(in);
-    return InputType.convolutional(s.poolHeight(), s.poolWidth(), s.filters());
+  public int padding(int i) {
+    return padding;
   }
 
   @Override
-  public void setNIn(InputType in, boolean override) {
-    if (getNIn() <= 0 || override) {
-      setNIn(shapeFor(in).channels());
-    }
+  String weightKey(int i) {
+    return WEIGHTS;
   }
 
   @Override
-  public InputPreProcessor getPreProcessorForInputType(InputType in) {
-    return InputTypeUtil.getPreProcessorForInputTypeCnnLayers(in, getLayerName());
-  }
-
-  @Override
-  public LayerMemoryReport getMemoryReport(InputType in) {
-    ConvPoolShape s = shapeFor(in);
-    long params = initializer().numParams(this);
-    long conv = (long) s.filters() * s.convHeight() * s.convWidth();
-    long padded = (long) s.channels() * s.paddedHeight() * s.paddedWidth();
-    return new LayerMemoryReport.Builder(getLayerName(), ConvPoolLayer.class, in,
-        getOutputType(-1, in))
-        .standardMemory(params, getIUpdater().stateSize(params))
-        .workingMemory(0, padded + conv, 0, 2 * padded + 2 * conv + s.outputSize())
-        .cacheMemory(MemoryReport.CACHE_MODE_ALL_ZEROS, MemoryReport.CACHE_MODE_ALL_ZEROS)
-        .build();
+  String biasKey(int i) {
+    return BIAS;
   }
 
   @Override
   public boolean equals(Object o) {
     return o instanceof ConvPoolLayer c && super.equals(o) && kernelSize == c.kernelSize
-        && padding == c.padding && maxPooling == c.maxPooling
-        && inputGradient == c.inputGradient;
+        && padding == c.padding;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(super.hashCode(), kernelSize, padding, maxPooling, inputGradient);
+    return Objects.hash(super.hashCode(), kernelSize, padding);
   }
 
   /** Builds a {@link ConvPoolLayer}. */
-  public static class Builder extends FeedForwardLayer.Builder<Builder> {
+  public static class Builder extends org.deeplearning4j.nn.conf.layers.FeedForwardLayer.Builder<
+      Builder> {
     private int kernelSize = 5;
     private int padding;
     private boolean maxPooling = true;

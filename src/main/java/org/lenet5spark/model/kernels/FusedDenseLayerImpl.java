@@ -19,7 +19,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * output and the input gradient), and the bias, the activation and its derivative in one Java
  * pass over the small [minibatch, nOut] block. The product runs on the calling thread: at
  * LeNet-5's sizes one BLAS call is faster than slicing the minibatch across threads. Like
- * {@link ConvPoolLayerImpl} it keeps the activations of the last training forward pass of the
+ * {@link ConvStagesLayerImpl} it keeps the activations of the last training forward pass of the
  * same input for the backward pass and recomputes them otherwise.
  */
 public class FusedDenseLayerImpl extends FusedLayerImpl<FusedDenseLayer> {

@@ -4,8 +4,6 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.layers.BaseLayer;
-import org.deeplearning4j.nn.workspace.ArrayType;
-import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -36,32 +34,6 @@ abstract class FusedLayerImpl<C extends org.deeplearning4j.nn.conf.layers.BaseLa
   /** Whether the kernels hold the forward pass of the current input. */
   protected boolean forwardPending() {
     return forwardInput != null && forwardInput == input;
-  }
-
-  /**
-   * Writes the gradients into DL4J's gradient views and returns them with the input gradient
-   * (null when {@code dIn} is null: the layer does not compute it).
-   *
-   * @param wInMemoryOrder whether {@code dw} is in the weight view's memory order (F-ordered
-   *     dense weights) rather than C order
-   */
-  protected Pair<Gradient, INDArray> gradients(String wKey, float[] dw, boolean wInMemoryOrder,
-      String bKey, float[] db, float[] dIn, LayerWorkspaceMgr mgr) {
-    INDArray wGrad = gradientViews.get(wKey);
-    INDArray bGrad = gradientViews.get(bKey);
-    if (wInMemoryOrder) {
-      NdArrays.writeMemory(wGrad, dw);
-    } else {
-      NdArrays.write(wGrad, dw);
-    }
-    NdArrays.write(bGrad, db);
-    if (dIn == null) {
-      return gradients(null);
-    }
-    INDArray epsNext = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT,
-        input.shape(), 'c');
-    NdArrays.write(epsNext, dIn);
-    return gradients(epsNext);
   }
 
   /**

@@ -8,31 +8,44 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.lenet5spark.model.LeNet5;
 import org.lenet5spark.testing.RandomBatches;
+import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.Sgd;
 
 /**
- * The gradient check of the fused kernels: a LeNet-5 built from {@link ConvPoolLayer}s and one
- * built from DL4J's stock convolution and subsampling layers, given the same parameters and
+ * The gradient check of the fused convolution kernels: a LeNet-5 built with the
+ * {@link ConvStagesLayer} (and one built the earlier way, a {@link ConvPoolLayer} per stage) and
+ * one built from DL4J's stock convolution and subsampling layers, given the same parameters and
  * minibatch, must agree on the output, the loss and every parameter gradient (DL4J's own layers
- * are gradient-checked upstream); the fused network's gradient also matches central finite
- * differences of its own loss, and the result does not depend on how many threads split the
- * minibatch.
+ * are gradient-checked upstream), and so must the stages' input gradient; the fused network's
+ * gradient also matches central finite differences of its own loss, and the result does not
+ * depend on how many threads split the minibatch.
  */
-class ConvPoolLayerTest {
+class ConvStagesLayerTest {
   @AfterEach
   void clearThreads() {
     System.clearProperty(KernelThreads.PROPERTY);
@@ -57,11 +70,31 @@ class ConvPoolLayerTest {
     return a.amaxNumber().doubleValue();
   }
 
+  /**
+   * LeNet-5 with one {@link ConvPoolLayer} per stage, from the configuration that commit 284f832
+   * (before the stages were joined) wrote: models saved then must still load and compute the
+   * same function from the same parameter vector.
+   */
+  private static MultiLayerNetwork perStageLayers(LeNet5.Variant v, MultiLayerNetwork from)
+      throws IOException {
+    String name = "/legacy/fused-per-stage-" + v.name().toLowerCase(Locale.ROOT) + ".json";
+    String json;
+    try (InputStream in = ConvStagesLayerTest.class.getResourceAsStream(name)) {
+      json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    MultiLayerNetwork net = new MultiLayerNetwork(MultiLayerConfiguration.fromJson(json));
+    net.init();
+    assertTrue(net.getLayer(0).conf().getLayer() instanceof ConvPoolLayer, name);
+    net.setParams(from.params().dup());
+    return net;
+  }
+
   @ParameterizedTest
-  @EnumSource(LeNet5.Variant.class)
-  void matchesTheStockLayers(LeNet5.Variant variant) {
+  @CsvSource({"MODERN,true", "CLASSIC,true", "MODERN,false", "CLASSIC,false"})
+  void matchesTheStockLayers(LeNet5.Variant variant, boolean stagesLayer) throws IOException {
     MultiLayerNetwork stock = pair(variant, LeNet5.Kernels.STOCK, null);
-    MultiLayerNetwork fused = pair(variant, LeNet5.Kernels.FUSED, stock);
+    MultiLayerNetwork fused = stagesLayer ? pair(variant, LeNet5.Kernels.FUSED, stock)
+        : perStageLayers(variant, stock);
     assertEquals(stock.numParams(), fused.numParams());
     for (int n : new int[] {1, 7, 64}) {
       INDArray x = RandomBatches.images(n, n);
@@ -105,7 +138,7 @@ class ConvPoolLayerTest {
     INDArray y = RandomBatches.labels(4, 1);
     INDArray g = gradient(net, x, y);
     INDArray params = net.params();
-    // c1s2: biases 0..5, weights 6..155; c3s4: biases 156..171, weights 172..2571
+    // stage 1 (C1): biases 0..5, weights 6..155; stage 2 (C3): biases 156..171, weights 172..2571
     int[] probes = {0, 3, 6, 40, 155, 156, 170, 172, 900, 2571};
     double eps = 1e-2;
     for (int i : probes) {
@@ -145,32 +178,79 @@ class ConvPoolLayerTest {
     assertTrue(maxAbs(one.sub(three)) <= 1e-5 * maxAbs(one), "slices' gradients are summed");
   }
 
+  /** C1-S2 and C3-S4 alone, stock or as one {@link ConvStagesLayer} computing its input gradient. */
+  private static MultiLayerNetwork stages(boolean fused, LeNet5.Variant v) {
+    boolean modern = v == LeNet5.Variant.MODERN;
+    Activation act = modern ? Activation.RELU : Activation.TANH;
+    PoolingType pool = modern ? PoolingType.MAX : PoolingType.AVG;
+    NeuralNetConfiguration.ListBuilder b = new NeuralNetConfiguration.Builder().seed(4)
+        .dataType(DataType.FLOAT).updater(new Sgd(0.1)).list();
+    if (fused) {
+      b.layer(new ConvStagesLayer.Builder().nIn(1).stage(6, 5, 2).stage(16, 5, 0)
+          .maxPooling(modern).activation(act).build());
+    } else {
+      b.layer(new ConvolutionLayer.Builder(5, 5).nIn(1).nOut(6).padding(2, 2).activation(act)
+              .build())
+          .layer(new SubsamplingLayer.Builder(pool).kernelSize(2, 2).stride(2, 2).build())
+          .layer(new ConvolutionLayer.Builder(5, 5).nOut(16).activation(act).build())
+          .layer(new SubsamplingLayer.Builder(pool).kernelSize(2, 2).stride(2, 2).build());
+    }
+    MultiLayerNetwork net = new MultiLayerNetwork(b
+        .setInputType(InputType.convolutional(LeNet5.SIZE, LeNet5.SIZE, 1)).build());
+    net.init();
+    return net;
+  }
+
+  @ParameterizedTest
+  @EnumSource(LeNet5.Variant.class)
+  void stagesInputGradientMatchesTheStockLayers(LeNet5.Variant variant) {
+    MultiLayerNetwork stock = stages(false, variant);
+    MultiLayerNetwork fused = stages(true, variant);
+    fused.setParams(stock.params().dup());
+    LayerWorkspaceMgr mgr = LayerWorkspaceMgr.noWorkspaces();
+    INDArray x = RandomBatches.images(5, 21).reshape(5, 1, 28, 28);
+    INDArray eps = RandomBatches.images(5, 22).reshape(5, 16, 7, 7)
+        .get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, 5),
+            NDArrayIndex.interval(0, 5)).dup();
+    INDArray[] dIn = new INDArray[2];
+    INDArray[] dParams = new INDArray[2];
+    MultiLayerNetwork[] nets = {stock, fused};
+    for (int i = 0; i < 2; i++) {
+      nets[i].initGradientsView();
+      nets[i].setInput(x);
+      nets[i].feedForward(true, false);
+      var p = nets[i].backpropGradient(eps, mgr);
+      dIn[i] = p.getSecond().dup();
+      dParams[i] = nets[i].getFlattenedGradients().dup();
+    }
+    assertArrayEquals(new long[] {5, 1, 28, 28}, dIn[1].shape());
+    double scale = maxAbs(dIn[0]);
+    assertTrue(scale > 1e-3, "an input gradient that is not trivially zero");
+    assertTrue(maxAbs(dIn[0].sub(dIn[1])) <= 1e-4 * scale, "input gradients differ");
+    assertTrue(maxAbs(dParams[0].sub(dParams[1])) <= 1e-4 * maxAbs(dParams[0]),
+        "parameter gradients differ");
+  }
+
   @Test
-  void firstStageReturnsNoInputGradientAndBackpropRecomputesAForeignForward() {
+  void firstLayerReturnsNoInputGradientAndBackpropRecomputesAForeignForward() {
     MultiLayerNetwork net = LeNet5.build(LeNet5.Variant.MODERN, LeNet5.Kernels.FUSED, 2,
         new Sgd(0.1), 0);
     net.initGradientsView();
     LayerWorkspaceMgr mgr = LayerWorkspaceMgr.noWorkspaces();
     var first = net.getLayer(0);
-    first.setInput(RandomBatches.images(2, 9), mgr);
-    first.activate(true, mgr);
-    assertNull(first.backpropGradient(Nd4j.ones(DataType.FLOAT, 2, 6, 14, 14), mgr).getSecond());
-
-    var second = net.getLayer(1);
-    INDArray in = Nd4j.rand(DataType.FLOAT, 2, 6, 14, 14);
+    INDArray in = RandomBatches.images(2, 9).reshape(2, 1, 28, 28);
     INDArray eps = Nd4j.rand(DataType.FLOAT, 2, 16, 5, 5);
-    second.setInput(in, mgr);
-    second.activate(true, mgr);
-    INDArray cached = second.backpropGradient(eps, mgr).getSecond().dup();
-    second.setInput(RandomBatches.images(2, 1).reshape(2, 1, 28, 28).repeat(1, 6)
-        .get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all(),
-            org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 14),
-            org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 14)).dup(), mgr);
-    second.activate(true, mgr);
-    second.setInput(in, mgr);
-    INDArray recomputed = second.backpropGradient(eps, mgr).getSecond();
-    assertArrayEquals(new long[] {2, 6, 14, 14}, recomputed.shape());
-    assertEquals(0.0, maxAbs(cached.sub(recomputed)), "backprop recomputes the forward pass");
+    first.setInput(in, mgr);
+    first.activate(true, mgr);
+    var cached = first.backpropGradient(eps, mgr);
+    assertNull(cached.getSecond());
+    INDArray cachedGradient = cached.getFirst().gradient().dup();
+    first.setInput(RandomBatches.images(2, 10).reshape(2, 1, 28, 28), mgr);
+    first.activate(true, mgr);
+    first.setInput(in, mgr);
+    INDArray recomputed = first.backpropGradient(eps, mgr).getFirst().gradient();
+    assertEquals(0.0, maxAbs(cachedGradient.sub(recomputed)),
+        "backprop recomputes the forward pass");
   }
 
   @Test
