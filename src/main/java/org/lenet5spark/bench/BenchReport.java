@@ -65,11 +65,27 @@ public final class BenchReport {
           + " %.2f%%).%n", torch.path("version").asText(), torch.path("threads").asInt(), batch,
           torchRate, last == null ? 0 : last.path("epoch_seconds").asDouble(),
           last == null ? 0 : 100 * last.path("test_accuracy").asDouble()));
+      JsonNode sides = r.path("side_by_side");
+      if (sides.isObject()) {
+        StringBuilder rounds = new StringBuilder();
+        for (JsonNode round : sides.path("rounds")) {
+          rounds.append(String.format(Locale.ROOT, "%s%,.0f / %,.0f",
+              rounds.length() == 0 ? "" : "; ", round.path("dl4j_images_per_second").asDouble(),
+              round.path("pytorch_images_per_second").asDouble()));
+        }
+        md.append(String.format(Locale.ROOT, "%nSide by side, %d alternating rounds of one epoch"
+            + " (%,d images) each, DL4J fused / PyTorch images/s: %s.%n%nMedians: DL4J (fused)"
+            + " %,.0f, PyTorch %,.0f images/s; **DL4J (fused) / PyTorch at batch %d: %.2f**%n",
+            sides.path("rounds").size(), sides.path("images_per_epoch").asInt(), rounds,
+            sides.path("dl4j_median_images_per_second").asDouble(),
+            sides.path("pytorch_median_images_per_second").asDouble(),
+            sides.path("batch_size").asInt(), sides.path("ratio_of_medians").asDouble()));
+      }
       for (String k : new String[] {"stock", "fused"}) {
         double dl4j = rate(throughput, k, batch);
         if (dl4j > 0 && torchRate > 0) {
-          md.append(String.format(Locale.ROOT, "%nDL4J (%s) / PyTorch at batch %d: **%.2f**",
-              k, batch, dl4j / torchRate));
+          md.append(String.format(Locale.ROOT, "%nDL4J (%s, throughput table) / PyTorch (last"
+              + " epoch) at batch %d: %.2f", k, batch, dl4j / torchRate));
         }
       }
       md.append('\n');

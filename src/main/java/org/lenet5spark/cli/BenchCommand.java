@@ -11,7 +11,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.hadoop.fs.Path;
 import org.lenet5spark.bench.BenchReport;
 import org.lenet5spark.bench.DataBenchmark;
-import org.lenet5spark.bench.PytorchReference;
+import org.lenet5spark.bench.SideBySide;
 import org.lenet5spark.bench.TrainBenchmark;
 import org.lenet5spark.data.DatasetPreparer;
 import org.lenet5spark.data.ShardFormat;
@@ -28,7 +28,8 @@ import picocli.CommandLine.Option;
  * figures as JSON (for tools) and prints them (for docs/benchmarks.md). Suites: {@code data}
  * ({@link DataBenchmark}: prepare per format, shard sizes, training input read throughput),
  * {@code train} ({@link TrainBenchmark}: throughput by batch size, Spark against the local engine,
- * evaluation, memory) and {@code pytorch} ({@link PytorchReference}, run right after ours).
+ * evaluation, memory), {@code throughput} (the single-process part of train alone) and
+ * {@code pytorch} ({@link SideBySide}: alternating epochs of DL4J and PyTorch, ratio of medians).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Measure the job on the full data set and write JSON figures.")
@@ -83,6 +84,11 @@ final class BenchCommand implements Callable<Integer> {
       description = "Batch size of the PyTorch/DL4J comparison (default: ${DEFAULT-VALUE}).")
   int pytorchBatch;
 
+  @Option(names = "--pytorch-rounds", defaultValue = "3",
+      description = "Alternating rounds of one DL4J epoch and one PyTorch epoch; the ratio is "
+          + "that of the medians (default: ${DEFAULT-VALUE}).")
+  int pytorchRounds;
+
   @Option(names = "--shards", defaultValue = "4", description = "Shards (default: 4).")
   int shards;
 
@@ -100,6 +106,10 @@ final class BenchCommand implements Callable<Integer> {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(),
             "unknown suite " + s + " (expected data, train, throughput or pytorch)");
       }
+    }
+    if (pytorchRounds < 1) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          "--pytorch-rounds must be at least 1, got " + pytorchRounds);
     }
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("date", Instant.now().toString());
@@ -133,11 +143,19 @@ final class BenchCommand implements Callable<Integer> {
         out.put("omp_num_threads", System.getenv("OMP_NUM_THREADS"));
       }
       if (suites.contains("pytorch")) {
-        java.nio.file.Path shardsDir = java.nio.file.Path.of(binary.toUri());
-        Map<String, Object> torch = PytorchReference.run(java.nio.file.Path.of("bench",
-            "pytorch_lenet5.py"), shardsDir, pytorchBatch, 1,
-            Runtime.getRuntime().availableProcessors());
-        out.put("pytorch", torch);
+        var conf = sc.hadoopConfiguration();
+        var block = org.lenet5spark.data.ExampleBlock.read(
+            org.lenet5spark.data.ShardCatalog.open(binary, "train", conf), conf);
+        Map<String, Object> sides = SideBySide.run(block,
+            org.lenet5spark.train.TrainOptions.defaults(binary, workPath), pytorchBatch,
+            pytorchRounds, java.nio.file.Path.of("bench", "pytorch_lenet5.py"),
+            java.nio.file.Path.of(binary.toUri()), Runtime.getRuntime().availableProcessors());
+        if (sides.containsKey("error")) {
+          out.put("pytorch", sides);
+        } else {
+          out.put("pytorch", sides.remove("pytorch"));
+          out.put("side_by_side", sides);
+        }
       }
     } finally {
       sc.stop();

@@ -19,6 +19,12 @@ class BenchReportTest {
        "pytorch": {"version": "1.13", "threads": 2, "batch_size": 64,
          "epochs": [{"epoch": 1, "epoch_seconds": 3.0, "samples_per_second": 18000,
                      "test_accuracy": 0.98}]},
+       "side_by_side": {"batch_size": 64, "images_per_epoch": 60000,
+         "rounds": [{"dl4j_images_per_second": 15000, "pytorch_images_per_second": 17000},
+                    {"dl4j_images_per_second": 12000, "pytorch_images_per_second": 16000},
+                    {"dl4j_images_per_second": 16000, "pytorch_images_per_second": 14000}],
+         "dl4j_median_images_per_second": 15000, "pytorch_median_images_per_second": 16000,
+         "ratio_of_medians": 0.9375},
        "train": {"epoch_time": {"local_epoch_seconds": 10.0, "local_samples_per_second": 6000,
          "spark_1w_epoch_seconds": 16.0, "spark_1w_samples_per_second": 3750,
          "spark_2w_epoch_seconds": 9.0, "spark_2w_samples_per_second": 6666,
@@ -28,12 +34,23 @@ class BenchReportTest {
       """;
 
   @Test
+  void medianOfRounds() {
+    assertTrue(SideBySide.median(new double[] {3, 1, 2}) == 2);
+    assertTrue(SideBySide.median(new double[] {4, 1, 3, 2}) == 2.5);
+  }
+
+  @Test
   void tablesAndSameRunRatios() throws Exception {
     String md = BenchReport.markdown(Json.mapper().readTree(RESULT));
     assertTrue(md.contains("| fused | 2 | 64 | 9,000 | 30% |"), md);
     assertTrue(md.contains("fused / stock at batch 64: 2.25x"), md);
-    assertTrue(md.contains("DL4J (stock) / PyTorch at batch 64: **0.22**"), md);
-    assertTrue(md.contains("DL4J (fused) / PyTorch at batch 64: **0.50**"), md);
+    assertTrue(md.contains("DL4J (stock, throughput table) / PyTorch (last epoch) at batch 64:"
+        + " 0.22"), md);
+    assertTrue(md.contains("DL4J (fused, throughput table) / PyTorch (last epoch) at batch 64:"
+        + " 0.50"), md);
+    assertTrue(md.contains("3 alternating rounds of one epoch (60,000 images) each, DL4J fused"
+        + " / PyTorch images/s: 15,000 / 17,000; 12,000 / 16,000; 16,000 / 14,000."), md);
+    assertTrue(md.contains("**DL4J (fused) / PyTorch at batch 64: 0.94**"), md);
     assertTrue(md.contains("| Spark, 2 workers (second epoch) | 9.0 | 6,666 | 0.90 |"), md);
     assertFalse(md.contains("## Data pipeline"), "the data suite did not run");
   }

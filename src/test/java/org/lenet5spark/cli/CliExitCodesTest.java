@@ -62,6 +62,10 @@ class CliExitCodesTest {
         out.toString(), "--format", "csv").code());
     assertEquals(ExitCodes.USAGE, CliRun.of("prepare", "--input", tmp.toString(), "--output",
         out.toString(), "--shards", "0").code());
+    CliRun bench = CliRun.of("bench", "--input", tmp.toString(), "--work", out.toString(),
+        "--json", out.resolve("b.json").toString(), "--pytorch-rounds", "0");
+    assertEquals(ExitCodes.USAGE, bench.code());
+    assertTrue(bench.err().contains("--pytorch-rounds"), bench.err());
     assertFalse(Files.exists(out));
   }
 
