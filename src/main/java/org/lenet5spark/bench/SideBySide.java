@@ -9,7 +9,7 @@ import java.util.Map;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.lenet5spark.data.ExampleBlock;
 import org.lenet5spark.model.LeNet5;
-import org.lenet5spark.train.LocalEngine;
+import org.lenet5spark.train.MinibatchBuffer;
 import org.lenet5spark.train.TrainOptions;
 
 /**
@@ -85,8 +85,9 @@ public final class SideBySide {
 
   private static void fit(MultiLayerNetwork net, ExampleBlock block, int[] order, int count,
       int batch) {
+    MinibatchBuffer buffer = new MinibatchBuffer();
     for (int s = 0; s < count; s += batch) {
-      net.fit(LocalEngine.gatherBatch(block, order, s, Math.min(batch, count - s)));
+      net.fit(buffer.gather(block, order, s, Math.min(batch, count - s)));
     }
   }
 }

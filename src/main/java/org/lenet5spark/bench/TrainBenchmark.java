@@ -20,10 +20,10 @@ import org.lenet5spark.eval.Evaluator;
 import org.lenet5spark.model.LeNet5;
 import org.lenet5spark.model.kernels.KernelThreads;
 import org.lenet5spark.train.LocalEngine;
+import org.lenet5spark.train.MinibatchBuffer;
 import org.lenet5spark.train.SparkEngine;
 import org.lenet5spark.train.TrainOptions;
 import org.lenet5spark.train.TrainingEngine;
-import org.nd4j.linalg.dataset.DataSet;
 
 /**
  * Benchmarks training on the full prepared data: single-process DL4J throughput by batch size,
@@ -155,10 +155,9 @@ public final class TrainBenchmark {
 
   private static void fitRange(MultiLayerNetwork net, ExampleBlock block, int[] order,
       int start, int count, int batch) {
+    MinibatchBuffer buffer = new MinibatchBuffer();
     for (int s = start; s < start + count; s += batch) {
-      int n = Math.min(batch, start + count - s);
-      DataSet d = LocalEngine.gatherBatch(block, order, s, n);
-      net.fit(d);
+      net.fit(buffer.gather(block, order, s, Math.min(batch, start + count - s)));
     }
   }
 

@@ -20,6 +20,7 @@ public final class LocalEngine implements TrainingEngine {
   private final int batchSize;
   private final long seed;
   private final AugmentHook augment;
+  private final MinibatchBuffer batches = new MinibatchBuffer();
 
   public LocalEngine(TrainOptions o, MultiLayerNetwork net, ExampleBlock train,
       Normalization normalization) {
@@ -51,7 +52,7 @@ public final class LocalEngine implements TrainingEngine {
     long examples = 0;
     for (int start = 0; start < order.length; start += batchSize) {
       int n = Math.min(batchSize, order.length - start);
-      DataSet batch = gatherBatch(train, order, start, n);
+      DataSet batch = batches.gather(train, order, start, n);
       if (augment != null) {
         batch.setFeatures(augment.distort(batch.getFeatures(), distortions));
       }
