@@ -31,6 +31,7 @@ cmd=(java $(java17_flags)
   -Dorg.bytedeco.javacpp.maxbytes="$offheap"
   -Dorg.bytedeco.javacpp.maxphysicalbytes="$offheap"
   $DL4J_FLAGS
+  $KERNEL_FLAGS
   -Dlog4j2.configurationFile="$LENET5_HOME/conf/log4j2.properties"
   "${spark_props[@]}"
   ${LENET5_JAVA_OPTS:-}

@@ -17,6 +17,8 @@ java17_flags() {
 
 # DL4J upstream workaround (see docs/performance.md): enable the oneDNN/cuDNN layer helpers.
 DL4J_FLAGS="-Dorg.eclipse.deeplearning4j.helpers.disable=false"
+# The fused kernels' vector width (VectorWidth.java, docs/performance.md round 4): 256-bit C2 vectors.
+KERNEL_FLAGS="-XX:MaxVectorSize=32"
 
 # Builds the project when its build output is missing.
 ensure_built() {

@@ -18,9 +18,10 @@ public final class BenchReport {
   public static String markdown(JsonNode r) {
     StringBuilder md = new StringBuilder("# lenet5-spark bench\n\n");
     JsonNode m = r.path("machine");
-    md.append(String.format(Locale.ROOT, "Date %s; %d cores, %s, Java %s; Spark master %s;"
-        + " OMP_NUM_THREADS=%s.%n", r.path("date").asText(), m.path("cores").asInt(),
-        m.path("os").asText(), m.path("java").asText(), r.path("spark_master").asText(),
+    md.append(String.format(Locale.ROOT, "Date %s; %d cores, %s, Java %s (MaxVectorSize %s);"
+        + " Spark master %s; OMP_NUM_THREADS=%s.%n", r.path("date").asText(),
+        m.path("cores").asInt(), m.path("os").asText(), m.path("java").asText(),
+        m.path("max_vector_size_bytes").asText("?"), r.path("spark_master").asText(),
         r.path("omp_num_threads").asText("unset")));
     JsonNode data = r.path("data");
     if (data.isObject()) {

@@ -176,6 +176,7 @@ final class BenchCommand implements Callable<Integer> {
     m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
     m.put("java", Runtime.version().toString());
     m.put("max_heap_mb", Runtime.getRuntime().maxMemory() >> 20);
+    m.put("max_vector_size_bytes", org.lenet5spark.model.kernels.VectorWidth.current());
     m.put("jvm_args", ManagementFactory.getRuntimeMXBean().getInputArguments().size());
     return m;
   }

@@ -3,6 +3,7 @@ package org.lenet5spark.io;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.lenet5spark.compat.Dl4jWorkarounds;
+import org.lenet5spark.model.kernels.VectorWidth;
 
 /**
  * Creates the Spark context of a job the way spark-submit users expect: the master and every other
@@ -46,6 +47,11 @@ public final class SparkContexts {
     if (!executorOpts.contains(Dl4jWorkarounds.HELPERS_DISABLE_PROPERTY)) {
       conf.set("spark.executor.extraJavaOptions",
           (executorOpts + " " + Dl4jWorkarounds.EXECUTOR_JAVA_OPTION).trim());
+    }
+    executorOpts = conf.get("spark.executor.extraJavaOptions", "");
+    if (!executorOpts.contains(VectorWidth.FLAG)) {
+      conf.set("spark.executor.extraJavaOptions",
+          (executorOpts + " " + VectorWidth.JAVA_OPTION).trim());
     }
     return conf;
   }

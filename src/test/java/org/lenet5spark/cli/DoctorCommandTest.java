@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.lenet5spark.model.kernels.VectorWidth;
 import org.lenet5spark.testing.CliRun;
 
 /**
@@ -38,7 +39,20 @@ class DoctorCommandTest {
     assertTrue(r.out().lines().anyMatch(l -> l.startsWith("spark") && l.contains("3.5.")),
         r.out());
     assertFalse(r.out().contains("FAIL"), r.out());
+    assertTrue(r.out().lines().anyMatch(l -> l.startsWith("vector width") && l.contains(" OK ")
+        && l.contains("MaxVectorSize=32")), "the tests run with " + VectorWidth.JAVA_OPTION
+        + " (pom.xml): " + r.out());
     assertFalse(Files.exists(tmp.resolve("new")), "the probe left folders behind");
+  }
+
+  @Test
+  void vectorWidthOverTheTunedOneWarnsWithTheOption() {
+    assertEquals(DoctorCommand.Status.OK, DoctorCommand.vectorWidth(32).status());
+    assertEquals(DoctorCommand.Status.OK, DoctorCommand.vectorWidth(16).status());
+    DoctorCommand.Check wide = DoctorCommand.vectorWidth(64);
+    assertEquals(DoctorCommand.Status.WARN, wide.status());
+    assertTrue(wide.fix().contains(VectorWidth.JAVA_OPTION), wide.fix());
+    assertEquals(DoctorCommand.Status.WARN, DoctorCommand.vectorWidth(-1).status());
   }
 
   @Test

@@ -86,6 +86,10 @@ class SubmitScriptsIT {
     Map<String, String> expected = template(LOCAL);
     expected.keySet().removeIf(k -> k.startsWith("spark.driver."));
     assertEquals(expected, props);
+    assertTrue(words.contains("-XX:MaxVectorSize=32"), "the driver JVM (where local mode"
+        + " trains) gets the kernels' vector width: " + words);
+    assertTrue(template(LOCAL).get("spark.executor.extraJavaOptions")
+        .contains("-XX:MaxVectorSize=32"));
     assertEquals(List.of("org.lenet5spark.cli.Lenet5Cli", "train", "--help"),
         words.subList(words.size() - 3, words.size()));
   }
