@@ -22,11 +22,12 @@ import org.bytedeco.javacpp.FloatPointer;
  * whole row of two distinct arrays from index 0. HotSpot's C2 compiles exactly that shape to SIMD
  * instructions; with different start offsets in the two arrays it cannot rule out aliasing and
  * stays scalar (measured: 4.4 vs 24 GFLOP/s, docs/performance.md). One instance holds the
- * buffers of one slice and is reused from minibatch to minibatch. For max pooling the pooled
- * pre-activations (the maxima) are kept for the backward pass, which routes the gradient to the
- * first position holding the maximum, as DL4J does (ReLU and tanh
- * are increasing, so pooling before the activation gives the same output and a quarter of the
- * activation work); for average pooling the activations are kept.
+ * buffers of one slice and is reused from minibatch to minibatch. Max pooling pools the
+ * pre-activations (ReLU and tanh are increasing, so pooling before the activation gives the same
+ * output and a quarter of the activation work) and, when training, notes which window position
+ * held the maximum (the first one, as DL4J routes the gradient), so that the backward pass
+ * stores one gradient per window into zeroed rows. For average pooling the activations are
+ * kept.
  */
 final class ConvPoolKernel {
   /** Weight count from which the weight gradient is one OpenBLAS product. */
@@ -51,8 +52,11 @@ final class ConvPoolKernel {
   private float[][][] dxp;
   private float[] pooled = new float[0];
   private float[] epsT = new float[0];
-  /** Max pooling: the pooled pre-activation (the maximum), for routing the gradient. */
-  private float[] poolZ = new float[0];
+  /**
+   * Max pooling, after a training forward pass: which window position held the maximum,
+   * (row offset) * 2 + (column offset).
+   */
+  private byte[] argMax = new byte[0];
   private float[] acc = new float[0];
   private float[] padded = new float[0];
   private final int taps;
@@ -105,8 +109,8 @@ final class ConvPoolKernel {
     z = new float[f][ho][row];
     dz = new float[f][ho][row];
     pooled = new float[f * s.poolHeight() * s.poolWidth() * m];
-    poolZ = new float[pooled.length];
     epsT = new float[pooled.length];
+    argMax = new byte[pooled.length];
     acc = new float[row];
     positions = ho * row;
     if (blas) {
@@ -136,12 +140,14 @@ final class ConvPoolKernel {
    * @param in the whole input batch, NCHW
    * @param w weights [filters][channels][k][k]
    * @param b biases [filters]
+   * @param training whether a backward pass follows (max pooling then notes where the maxima
+   *     were)
    */
-  void forward(float[] in, int from, int count, float[] w, float[] b) {
+  void forward(float[] in, int from, int count, float[] w, float[] b, boolean training) {
     size(count);
     pack(in, from);
     convolve(w, b);
-    pool();
+    pool(training);
   }
 
   /**
@@ -149,11 +155,11 @@ final class ConvPoolKernel {
    * {@code below} (the stage under this one, whose filters are this stage's channels), taken
    * straight from that kernel's batch-innermost block, without an NCHW copy.
    */
-  void forwardAbove(ConvPoolKernel below, float[] w, float[] b) {
+  void forwardAbove(ConvPoolKernel below, float[] w, float[] b, boolean training) {
     size(below.m);
     packBlock(below);
     convolve(w, b);
-    pool();
+    pool(training);
   }
 
   /**
@@ -301,7 +307,7 @@ final class ConvPoolKernel {
     }
   }
 
-  private void pool() {
+  private void pool(boolean training) {
     int hq = s.poolHeight();
     int wq = s.poolWidth();
     boolean relu = s.relu();
@@ -315,10 +321,20 @@ final class ConvPoolKernel {
           int q = ((fo * hq + yq) * wq + xq) * m;
           if (s.maxPooling()) {
             for (int j = 0; j < m; j++) {
-              float best = Math.max(Math.max(r0[c0 + j], r0[c1 + j]),
-                  Math.max(r1[c0 + j], r1[c1 + j]));
-              poolZ[q + j] = best;
+              float a00 = r0[c0 + j];
+              float a01 = r0[c1 + j];
+              float a10 = r1[c0 + j];
+              float best = Math.max(Math.max(a00, a01), Math.max(a10, r1[c1 + j]));
               pooled[q + j] = activate(best, relu);
+              if (training) {
+                // the first position holding the maximum, as DL4J's pooling routes the
+                // gradient; 0/1 flags and arithmetic, not branches, which random data would
+                // mispredict
+                int n00 = a00 == best ? 0 : 1;
+                int n01 = a01 == best ? 0 : 1;
+                int n10 = a10 == best ? 0 : 1;
+                argMax[q + j] = (byte) (n00 * (1 + n01 * (1 + n10)));
+              }
             }
           } else {
             for (int j = 0; j < m; j++) {
@@ -358,24 +374,20 @@ final class ConvPoolKernel {
         float[] a1 = z[fo][2 * yq + 1];
         float[] g0 = dz[fo][2 * yq];
         float[] g1 = dz[fo][2 * yq + 1];
+        if (s.maxPooling()) {
+          Arrays.fill(g0, 0f);
+          Arrays.fill(g1, 0f);
+        }
         for (int xq = 0; xq < wq; xq++) {
           int c0 = 2 * xq * m;
           int c1 = c0 + m;
           int q = ((fo * hq + yq) * wq + xq) * m;
           if (s.maxPooling()) {
+            // the rows were zeroed above: only the position of the maximum gets the gradient
             for (int j = 0; j < m; j++) {
-              float g = epsT[q + j] * slope(pooled[q + j], relu);
-              float best = poolZ[q + j];
-              // the first position holding the maximum gets the gradient, as in DL4J's pooling;
-              // 0/1 masks instead of branches, which random data would mispredict
-              int e00 = a0[c0 + j] == best ? 1 : 0;
-              int e01 = (a0[c1 + j] == best ? 1 : 0) & (1 - e00);
-              int e10 = (a1[c0 + j] == best ? 1 : 0) & (1 - e00) & (1 - e01);
-              int e11 = 1 - e00 - e01 - e10;
-              g0[c0 + j] = g * e00;
-              g0[c1 + j] = g * e01;
-              g1[c0 + j] = g * e10;
-              g1[c1 + j] = g * e11;
+              int at = argMax[q + j];
+              float[] g = (at & 2) == 0 ? g0 : g1;
+              g[c0 + (at & 1) * m + j] = epsT[q + j] * slope(pooled[q + j], relu);
             }
           } else {
             for (int j = 0; j < m; j++) {

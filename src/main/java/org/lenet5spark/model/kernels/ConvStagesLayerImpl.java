@@ -90,7 +90,7 @@ public class ConvStagesLayerImpl extends FusedLayerImpl<ConvStages> {
     }
     int n = (int) x.size(0);
     prepare(n, (int) x.size(2), (int) x.size(3));
-    forward(x, n);
+    forward(x, n, training);
     ConvPoolShape out = last();
     INDArray result = mgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT,
         new long[] {n, out.filters(), out.poolHeight(), out.poolWidth()}, 'c');
@@ -99,7 +99,7 @@ public class ConvStagesLayerImpl extends FusedLayerImpl<ConvStages> {
     return result;
   }
 
-  private void forward(INDArray x, int n) {
+  private void forward(INDArray x, int n, boolean training) {
     NdArrays.read(x, inBuf);
     ConvStages conf = layerConf();
     float[][] w = new float[stages()][];
@@ -115,9 +115,9 @@ public class ConvStagesLayerImpl extends FusedLayerImpl<ConvStages> {
       int from = FusedLayers.sliceStart(n, parts, i);
       int count = FusedLayers.sliceStart(n, parts, i + 1) - from;
       ConvPoolKernel[] chain = slices.get(i);
-      chain[0].forward(inBuf, from, count, w[0], b[0]);
+      chain[0].forward(inBuf, from, count, w[0], b[0], training);
       for (int s = 1; s < chain.length; s++) {
-        chain[s].forwardAbove(chain[s - 1], w[s], b[s]);
+        chain[s].forwardAbove(chain[s - 1], w[s], b[s], training);
       }
       chain[chain.length - 1].writeOutput(outBuf, from);
     });
@@ -129,7 +129,7 @@ public class ConvStagesLayerImpl extends FusedLayerImpl<ConvStages> {
     int n = (int) input.size(0);
     if (!forwardPending()) {
       prepare(n, (int) input.size(2), (int) input.size(3));
-      forward(input, n);
+      forward(input, n, true);
     }
     NdArrays.read(epsilon, epsBuf);
     float[][] w = weights;

@@ -113,6 +113,48 @@ class ConvStagesLayerTest {
     }
   }
 
+  /**
+   * Every C1 pooling window holds four equal maxima (images of 2 x 2 blocks, C1 filters that pass
+   * the centre pixel through), and C1's weight gradient depends on which of them gets the
+   * gradient (the pixels around each differ): it must go where DL4J's pooling sends it.
+   */
+  @Test
+  void tiedMaximaRouteTheGradientLikeDl4j() {
+    MultiLayerNetwork stock = pair(LeNet5.Variant.MODERN, LeNet5.Kernels.STOCK, null);
+    INDArray p = stock.params();
+    // C1: biases 0..5, then weights [6][1][5][5]: only the centre tap, positive
+    p.get(NDArrayIndex.interval(0, 156)).assign(0);
+    for (int fo = 0; fo < 6; fo++) {
+      p.putScalar(6 + fo * 25 + 12, 1 + 0.25 * fo);
+    }
+    MultiLayerNetwork fused = pair(LeNet5.Variant.MODERN, LeNet5.Kernels.FUSED, stock);
+    int n = 8;
+    float[] pixels = new float[n * 784];
+    java.util.Random r = new java.util.Random(5);
+    for (int e = 0; e < n; e++) {
+      for (int by = 0; by < 14; by++) {
+        for (int bx = 0; bx < 14; bx++) {
+          float v = (float) r.nextGaussian();
+          for (int d = 0; d < 4; d++) {
+            pixels[e * 784 + (2 * by + d / 2) * 28 + 2 * bx + d % 2] = v;
+          }
+        }
+      }
+    }
+    INDArray x = Nd4j.create(pixels, new long[] {n, 1, 28, 28}, 'c');
+    INDArray y = RandomBatches.labels(n, 5);
+    INDArray gs = gradient(stock, x, y);
+    INDArray gf = gradient(fused, x, y);
+    INDArray c1s = gs.get(NDArrayIndex.interval(6, 156));
+    INDArray c1f = gf.get(NDArrayIndex.interval(6, 156));
+    double scale = maxAbs(c1s);
+    assertTrue(scale > 1e-3, "a C1 weight gradient that is not trivially zero");
+    double diff = maxAbs(c1s.sub(c1f));
+    assertTrue(diff <= 1e-4 * scale, "C1 weight gradients differ by " + diff + " (scale "
+        + scale + ")");
+    assertTrue(maxAbs(gs.sub(gf)) <= 1e-4 * maxAbs(gs), "gradients differ");
+  }
+
   @Test
   void trainingStepsStayTogether() {
     MultiLayerNetwork stock = LeNet5.build(LeNet5.Variant.MODERN, LeNet5.Kernels.STOCK, 5,
