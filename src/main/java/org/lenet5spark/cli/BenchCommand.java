@@ -84,7 +84,7 @@ final class BenchCommand implements Callable<Integer> {
       description = "Batch size of the PyTorch/DL4J comparison (default: ${DEFAULT-VALUE}).")
   int pytorchBatch;
 
-  @Option(names = "--pytorch-rounds", defaultValue = "3",
+  @Option(names = "--pytorch-rounds", defaultValue = "5",
       description = "Alternating rounds of one DL4J epoch and one PyTorch epoch; the ratio is "
           + "that of the medians (default: ${DEFAULT-VALUE}).")
   int pytorchRounds;
