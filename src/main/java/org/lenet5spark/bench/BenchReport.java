@@ -74,8 +74,10 @@ public final class BenchReport {
               rounds.length() == 0 ? "" : "; ", round.path("dl4j_images_per_second").asDouble(),
               round.path("pytorch_images_per_second").asDouble()));
         }
-        md.append(String.format(Locale.ROOT, "%nSide by side, %d alternating rounds of one epoch"
-            + " (%,d images) each, DL4J fused / PyTorch images/s: %s.%n%nMedians: DL4J (fused)"
+        md.append(String.format(Locale.ROOT, "%nSide by side, %d alternating rounds of one timed"
+            + " epoch (%,d images) each, after each side's start-up (DL4J: one untimed epoch"
+            + " first; PyTorch: the second of two epochs per run), DL4J fused / PyTorch images/s:"
+            + " %s.%n%nMedians: DL4J (fused)"
             + " %,.0f, PyTorch %,.0f images/s; **DL4J (fused) / PyTorch at batch %d: %.2f**%n",
             sides.path("rounds").size(), sides.path("images_per_epoch").asInt(), rounds,
             sides.path("dl4j_median_images_per_second").asDouble(),

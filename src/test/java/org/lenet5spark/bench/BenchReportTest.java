@@ -48,8 +48,9 @@ class BenchReportTest {
         + " 0.22"), md);
     assertTrue(md.contains("DL4J (fused, throughput table) / PyTorch (last epoch) at batch 64:"
         + " 0.50"), md);
-    assertTrue(md.contains("3 alternating rounds of one epoch (60,000 images) each, DL4J fused"
-        + " / PyTorch images/s: 15,000 / 17,000; 12,000 / 16,000; 16,000 / 14,000."), md);
+    assertTrue(md.contains("3 alternating rounds of one timed epoch (60,000 images) each"), md);
+    assertTrue(md.contains("DL4J fused / PyTorch images/s: 15,000 / 17,000; 12,000 / 16,000;"
+        + " 16,000 / 14,000."), md);
     assertTrue(md.contains("**DL4J (fused) / PyTorch at batch 64: 0.94**"), md);
     assertTrue(md.contains("| Spark, 2 workers (second epoch) | 9.0 | 6,666 | 0.90 |"), md);
     assertFalse(md.contains("## Data pipeline"), "the data suite did not run");
