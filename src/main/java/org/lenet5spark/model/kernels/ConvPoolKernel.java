@@ -112,6 +112,7 @@ final class ConvPoolKernel {
     epsT = new float[pooled.length];
     argMax = new byte[pooled.length];
     acc = new float[row];
+    padded = new float[s.paddedWidth() * m];
     positions = ho * row;
     if (blas) {
       col = directFloats((long) taps * positions);
@@ -145,7 +146,7 @@ final class ConvPoolKernel {
    */
   void forward(float[] in, int from, int count, float[] w, float[] b, boolean training) {
     size(count);
-    pack(in, from);
+    pack(in, from, null);
     convolve(w, b);
     pool(training);
   }
@@ -157,7 +158,7 @@ final class ConvPoolKernel {
    */
   void forwardAbove(ConvPoolKernel below, float[] w, float[] b, boolean training) {
     size(below.m);
-    packBlock(below);
+    pack(null, 0, below);
     convolve(w, b);
     pool(training);
   }
@@ -213,7 +214,12 @@ final class ConvPoolKernel {
     }
   }
 
-  private void pack(float[] in, int from) {
+  /**
+   * Fills the shifted input rows {@link #xs} of the slice: from its examples of an NCHW batch
+   * ({@code in}, from example {@code from}), or, when {@code below} is given, from that stage's
+   * pooled block, whose rows are already batch-innermost (whole rows, by array copies).
+   */
+  private void pack(float[] in, int from, ConvPoolKernel below) {
     int h = s.height();
     int wd = s.width();
     int pad = s.padding();
@@ -228,46 +234,19 @@ final class ConvPoolKernel {
           }
           continue;
         }
-        if (padded.length != wp * m) {
-          padded = new float[wp * m];
-        }
         Arrays.fill(padded, 0, pad * m, 0f);
         Arrays.fill(padded, (pad + wd) * m, wp * m, 0f);
-        int src = from * c * plane + (ci * h + iy) * wd;
-        for (int ix = 0; ix < wd; ix++) {
-          int o = (ix + pad) * m;
-          for (int j = 0; j < m; j++) {
-            padded[o + j] = in[src + ix + j * c * plane];
+        if (below != null) {
+          System.arraycopy(below.pooled, (ci * h + iy) * wd * m, padded, pad * m, wd * m);
+        } else {
+          int src = from * c * plane + (ci * h + iy) * wd;
+          for (int ix = 0; ix < wd; ix++) {
+            int o = (ix + pad) * m;
+            for (int j = 0; j < m; j++) {
+              padded[o + j] = in[src + ix + j * c * plane];
+            }
           }
         }
-        for (int kx = 0; kx < k; kx++) {
-          System.arraycopy(padded, kx * m, xs[kx * c + ci][yy], 0, row);
-        }
-      }
-    }
-  }
-
-  /** {@link #pack} from the pooled block of the stage below: whole rows, by array copies. */
-  private void packBlock(ConvPoolKernel below) {
-    int h = s.height();
-    int wd = s.width();
-    int pad = s.padding();
-    int wp = s.paddedWidth();
-    if (padded.length != wp * m) {
-      padded = new float[wp * m];
-    }
-    for (int ci = 0; ci < c; ci++) {
-      for (int yy = 0; yy < hp; yy++) {
-        int iy = yy - pad;
-        if (iy < 0 || iy >= h) {
-          for (int kx = 0; kx < k; kx++) {
-            Arrays.fill(xs[kx * c + ci][yy], 0f);
-          }
-          continue;
-        }
-        Arrays.fill(padded, 0, pad * m, 0f);
-        Arrays.fill(padded, (pad + wd) * m, wp * m, 0f);
-        System.arraycopy(below.pooled, (ci * h + iy) * wd * m, padded, pad * m, wd * m);
         for (int kx = 0; kx < k; kx++) {
           System.arraycopy(padded, kx * m, xs[kx * c + ci][yy], 0, row);
         }

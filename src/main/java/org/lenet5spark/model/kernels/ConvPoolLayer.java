@@ -22,7 +22,7 @@ public class ConvPoolLayer extends ConvStages {
   }
 
   private ConvPoolLayer(Builder b) {
-    super(b, b.maxPooling, b.inputGradient);
+    super(b);
     this.kernelSize = b.kernelSize;
     this.padding = b.padding;
     initializeConstraints(b);
@@ -80,12 +80,9 @@ public class ConvPoolLayer extends ConvStages {
   }
 
   /** Builds a {@link ConvPoolLayer}. */
-  public static class Builder extends org.deeplearning4j.nn.conf.layers.FeedForwardLayer.Builder<
-      Builder> {
+  public static class Builder extends ConvStages.Builder<Builder> {
     private int kernelSize = 5;
     private int padding;
-    private boolean maxPooling = true;
-    private boolean inputGradient = true;
 
     /** Side of the square kernel (default 5). */
     public Builder kernelSize(int k) {
@@ -96,21 +93,6 @@ public class ConvPoolLayer extends ConvStages {
     /** Zero padding on each side (default 0). */
     public Builder padding(int p) {
       this.padding = p;
-      return this;
-    }
-
-    /** Max pooling (true, the default) or average pooling. */
-    public Builder maxPooling(boolean max) {
-      this.maxPooling = max;
-      return this;
-    }
-
-    /**
-     * False when the layer is a network's first layer, whose input gradient DL4J discards: the
-     * backward pass then returns no input gradient (default true).
-     */
-    public Builder inputGradient(boolean compute) {
-      this.inputGradient = compute;
       return this;
     }
 

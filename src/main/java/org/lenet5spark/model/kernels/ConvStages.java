@@ -39,10 +39,10 @@ public abstract class ConvStages extends FeedForwardLayer {
   }
 
   /** From a builder; the subclass sets its stages. */
-  protected ConvStages(FeedForwardLayer.Builder<?> b, boolean maxPooling, boolean inputGradient) {
+  protected ConvStages(Builder<?> b) {
     super(b);
-    this.maxPooling = maxPooling;
-    this.inputGradient = inputGradient;
+    this.maxPooling = b.maxPooling;
+    this.inputGradient = b.inputGradient;
   }
 
   /** Number of stages. */
@@ -180,5 +180,28 @@ public abstract class ConvStages extends FeedForwardLayer {
   @Override
   public int hashCode() {
     return 31 * super.hashCode() + (maxPooling ? 2 : 0) + (inputGradient ? 1 : 0);
+  }
+
+  /** What the builders of the stage layers share: pooling kind and input gradient. */
+  public abstract static class Builder<T extends Builder<T>> extends FeedForwardLayer.Builder<T> {
+    private boolean maxPooling = true;
+    private boolean inputGradient = true;
+
+    /** Max pooling (true, the default) or average pooling, in every stage. */
+    @SuppressWarnings("unchecked")
+    public T maxPooling(boolean max) {
+      this.maxPooling = max;
+      return (T) this;
+    }
+
+    /**
+     * False when the layer is a network's first layer, whose input gradient DL4J discards: the
+     * backward pass then returns no input gradient (default true).
+     */
+    @SuppressWarnings("unchecked")
+    public T inputGradient(boolean compute) {
+      this.inputGradient = compute;
+      return (T) this;
+    }
   }
 }

@@ -22,7 +22,7 @@ public class ConvStagesLayer extends ConvStages {
   }
 
   private ConvStagesLayer(Builder b) {
-    super(b, b.maxPooling, b.inputGradient);
+    super(b);
     int n = b.stages.size();
     if (n == 0) {
       throw new IllegalArgumentException("layer '" + b.getLayerName()
@@ -99,30 +99,12 @@ public class ConvStagesLayer extends ConvStages {
   }
 
   /** Builds a {@link ConvStagesLayer}; nOut is the last stage's filters. */
-  public static class Builder extends org.deeplearning4j.nn.conf.layers.FeedForwardLayer.Builder<
-      Builder> {
+  public static class Builder extends ConvStages.Builder<Builder> {
     private final List<int[]> stages = new ArrayList<>();
-    private boolean maxPooling = true;
-    private boolean inputGradient = true;
 
     /** Adds a stage: {@code filters} k x k filters with zero padding {@code padding}. */
     public Builder stage(int filters, int kernelSize, int padding) {
       stages.add(new int[] {filters, kernelSize, padding});
-      return this;
-    }
-
-    /** Max pooling (true, the default) or average pooling, in every stage. */
-    public Builder maxPooling(boolean max) {
-      this.maxPooling = max;
-      return this;
-    }
-
-    /**
-     * False when the layer is a network's first layer, whose input gradient DL4J discards: the
-     * backward pass then returns no input gradient (default true).
-     */
-    public Builder inputGradient(boolean compute) {
-      this.inputGradient = compute;
       return this;
     }
 
