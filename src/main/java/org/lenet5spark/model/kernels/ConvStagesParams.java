@@ -51,35 +51,34 @@ final class ConvStagesParams implements ParamInitializer {
     return n;
   }
 
-  @Override
-  public List<String> paramKeys(Layer layer) {
+  /** Stage by stage, the weights' and (or) the biases' keys. */
+  private static List<String> keys(Layer layer, boolean weights, boolean biases) {
     ConvStages c = conf(layer);
     List<String> keys = new ArrayList<>();
     for (int i = 0; i < c.stageCount(); i++) {
-      keys.add(c.weightKey(i));
-      keys.add(c.biasKey(i));
+      if (weights) {
+        keys.add(c.weightKey(i));
+      }
+      if (biases) {
+        keys.add(c.biasKey(i));
+      }
     }
     return keys;
+  }
+
+  @Override
+  public List<String> paramKeys(Layer layer) {
+    return keys(layer, true, true);
   }
 
   @Override
   public List<String> weightKeys(Layer layer) {
-    ConvStages c = conf(layer);
-    List<String> keys = new ArrayList<>();
-    for (int i = 0; i < c.stageCount(); i++) {
-      keys.add(c.weightKey(i));
-    }
-    return keys;
+    return keys(layer, true, false);
   }
 
   @Override
   public List<String> biasKeys(Layer layer) {
-    ConvStages c = conf(layer);
-    List<String> keys = new ArrayList<>();
-    for (int i = 0; i < c.stageCount(); i++) {
-      keys.add(c.biasKey(i));
-    }
-    return keys;
+    return keys(layer, false, true);
   }
 
   @Override
