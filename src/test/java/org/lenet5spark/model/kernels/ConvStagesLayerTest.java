@@ -155,12 +155,14 @@ class ConvStagesLayerTest {
     assertTrue(maxAbs(gs.sub(gf)) <= 1e-4 * maxAbs(gs), "gradients differ");
   }
 
-  @Test
-  void trainingStepsStayTogether() {
+  /** With L2 too: it must reach the stages' weights, and not their biases, as DL4J's layers. */
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(doubles = {0, 1e-2})
+  void trainingStepsStayTogether(double l2) {
     MultiLayerNetwork stock = LeNet5.build(LeNet5.Variant.MODERN, LeNet5.Kernels.STOCK, 5,
-        new Adam(1e-3), 0);
+        new Adam(1e-3), l2);
     MultiLayerNetwork fused = LeNet5.build(LeNet5.Variant.MODERN, LeNet5.Kernels.FUSED, 5,
-        new Adam(1e-3), 0);
+        new Adam(1e-3), l2);
     fused.setParams(stock.params().dup());
     for (int step = 0; step < 20; step++) {
       INDArray x = RandomBatches.images(32, 100 + step);
