@@ -26,7 +26,7 @@ public class ConvStagesLayerImpl extends FusedLayerImpl<ConvStages> {
   private transient List<ConvPoolShape> shapes;
   private transient int height;
   private transient int width;
-  /** Weights read by the last forward pass, per stage; the backward pass of the same step uses them. */
+  /** Weights read by the last forward pass, per stage, for the backward pass of the same step. */
   private transient float[][] weights = new float[0][];
   /** Weight and bias gradients per slice and stage. */
   private transient float[][][] dw = new float[0][][];

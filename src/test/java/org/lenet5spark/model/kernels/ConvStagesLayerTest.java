@@ -51,7 +51,8 @@ class ConvStagesLayerTest {
     System.clearProperty(KernelThreads.PROPERTY);
   }
 
-  private static MultiLayerNetwork pair(LeNet5.Variant v, LeNet5.Kernels k, MultiLayerNetwork from) {
+  private static MultiLayerNetwork pair(LeNet5.Variant v, LeNet5.Kernels k,
+      MultiLayerNetwork from) {
     MultiLayerNetwork net = LeNet5.build(v, k, 3, new Sgd(0.1), 0);
     if (from != null) {
       net.setParams(from.params().dup());
@@ -222,7 +223,7 @@ class ConvStagesLayerTest {
     assertTrue(maxAbs(one.sub(three)) <= 1e-5 * maxAbs(one), "slices' gradients are summed");
   }
 
-  /** C1-S2 and C3-S4 alone, stock or as one {@link ConvStagesLayer} computing its input gradient. */
+  /** C1-S2 and C3-S4 alone: stock, or one {@link ConvStagesLayer} with its input gradient. */
   private static MultiLayerNetwork stages(boolean fused, LeNet5.Variant v) {
     boolean modern = v == LeNet5.Variant.MODERN;
     Activation act = modern ? Activation.RELU : Activation.TANH;
