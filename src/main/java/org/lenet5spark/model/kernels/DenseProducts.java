@@ -1,6 +1,10 @@
 package org.lenet5spark.model.kernels;
 
+import java.util.Arrays;
 import org.bytedeco.javacpp.FloatPointer;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -20,6 +24,30 @@ final class DenseProducts {
     int o = (int) out.size(1);
     Sgemm.multiply(false, true, n, o, in, NdArrays.pointer(NdArrays.denseC(x)), in,
         NdArrays.denseF(w), in, NdArrays.pointer(out), o);
+  }
+
+  /**
+   * The backward pass of a fully connected layer from {@code dz = dL/d(x W + b)} given as Java
+   * rows [n][nOut]: sums the bias gradient into {@code db} (nOut long, scratch) and its view,
+   * copies {@code dz} into the off-heap {@code dzArr}, puts the weight gradient into its view and
+   * returns the input gradient, a new [n][nIn] workspace array.
+   */
+  static INDArray backward(float[] dz, INDArray dzArr, INDArray x, INDArray w, INDArray wGrad,
+      INDArray bGrad, float[] db, LayerWorkspaceMgr mgr) {
+    int n = (int) x.size(0);
+    int o = db.length;
+    Arrays.fill(db, 0f);
+    for (int j = 0; j < n; j++) {
+      int r = j * o;
+      for (int k = 0; k < o; k++) {
+        db[k] += dz[r + k];
+      }
+    }
+    NdArrays.write(dzArr, dz);
+    INDArray epsNext = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT,
+        new long[] {n, x.size(1)}, 'c');
+    backward(dzArr, x, w, wGrad, bGrad, db, epsNext);
+    return epsNext;
   }
 
   /**

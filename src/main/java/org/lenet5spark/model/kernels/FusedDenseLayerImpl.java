@@ -96,32 +96,21 @@ public class FusedDenseLayerImpl extends FusedLayerImpl<FusedDenseLayer> {
   public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
     assertInputSet(true);
     int n = (int) input.size(0);
-    int in = nIn();
     int o = nOut();
     if (!forwardPending()) {
       size(n);
       forward(n, scratch);
     }
     NdArrays.read(epsilon, epsBuf);
+    boolean relu = layerConf().relu();
+    for (int i = 0; i < n * o; i++) {
+      float a = act[i];
+      epsBuf[i] *= relu ? (a > 0f ? 1f : 0f) : 1f - a * a;
+    }
     if (db.length != o) {
       db = new float[o];
     }
-    Arrays.fill(db, 0f);
-    boolean relu = layerConf().relu();
-    for (int j = 0; j < n; j++) {
-      int r = j * o;
-      for (int k = 0; k < o; k++) {
-        float a = act[r + k];
-        float g = epsBuf[r + k] * (relu ? (a > 0f ? 1f : 0f) : 1f - a * a);
-        epsBuf[r + k] = g;
-        db[k] += g;
-      }
-    }
-    NdArrays.write(scratch, epsBuf);
-    INDArray epsNext = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT,
-        new long[] {n, in}, 'c');
-    DenseProducts.backward(scratch, input, getParam(W), gradientViews.get(W),
-        gradientViews.get(B), db, epsNext);
-    return gradients(epsNext);
+    return gradients(DenseProducts.backward(epsBuf, scratch, input, getParam(W),
+        gradientViews.get(W), gradientViews.get(B), db, mgr));
   }
 }

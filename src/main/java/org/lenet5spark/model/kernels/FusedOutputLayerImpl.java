@@ -110,29 +110,19 @@ public class FusedOutputLayerImpl extends OutputLayer {
       return super.backpropGradient(epsilon, mgr);
     }
     int n = (int) input.size(0);
-    int in = nIn();
     int o = nOut();
     INDArray dzArr = scratch(n);
     probabilities(n, dzArr);
     readLabels(n);
+    // dL/dz = p - y, in place of the probabilities
+    for (int i = 0; i < n * o; i++) {
+      probs[i] -= y[i];
+    }
     if (db.length != o) {
       db = new float[o];
     }
-    Arrays.fill(db, 0f);
-    float[] dz = probs;
-    for (int j = 0; j < n; j++) {
-      int r = j * o;
-      for (int k = 0; k < o; k++) {
-        float g = probs[r + k] - y[r + k];
-        dz[r + k] = g;
-        db[k] += g;
-      }
-    }
-    NdArrays.write(dzArr, dz);
-    INDArray epsNext = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT,
-        new long[] {n, in}, 'c');
-    DenseProducts.backward(dzArr, input, getParam(W), gradientViews.get(W),
-        gradientViews.get(B), db, epsNext);
+    INDArray epsNext = DenseProducts.backward(probs, dzArr, input, getParam(W),
+        gradientViews.get(W), gradientViews.get(B), db, mgr);
     Gradient g = new DefaultGradient();
     g.gradientForVariable().put(W, gradientViews.get(W));
     g.gradientForVariable().put(B, gradientViews.get(B));
