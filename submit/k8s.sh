@@ -4,14 +4,14 @@
 #       [--deploy-mode cluster|client] [--dry-run] [spark-submit options] -- <subcommand> [options]
 # The image is a Spark 3.5 (Scala 2.12, Java 17) image that also holds, under $LENET5_IMAGE_HOME
 # (default /opt/lenet5): lenet5-spark-app.jar, conf/lenet5.properties and submit/gpu-discovery.sh
-# (see the README). Spark settings: conf/spark-defaults.cluster.conf (else its .template), one
-# --conf each. --gpus N asks for N nvidia.com GPUs per executor and one per task. Everything
+# (see the README); LENET5_APP_JAR names another application jar URI instead. Spark settings:
+# conf/spark-defaults.cluster.conf (else its .template), one --conf each. --gpus N asks for N nvidia.com GPUs per executor and one per task. Everything
 # before "--" that is not an option of this script goes to spark-submit unchanged.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 usage() {
-  sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  print_header_help "${BASH_SOURCE[0]}"
 }
 
 MASTER="${LENET5_MASTER:-}"
@@ -57,8 +57,9 @@ if [[ "$DEPLOY_MODE" != cluster && "$DEPLOY_MODE" != client ]]; then
   exit 2
 fi
 
-# The application jar and the defaults file are the image's copies.
-APP_JAR="local://$IMAGE_HOME/lenet5-spark-app.jar"
+# The application jar: $LENET5_APP_JAR when set (any URI spark-submit takes), else the image's
+# copy; the defaults file is the image's copy.
+APP_JAR="${LENET5_APP_JAR:-local://$IMAGE_HOME/lenet5-spark-app.jar}"
 cmd=("$(spark_submit_bin)" --master "$MASTER" --deploy-mode "$DEPLOY_MODE" --class "$MAIN_CLASS"
   --name "lenet5-spark-${CLI_ARGS[0]}"
   --conf "spark.kubernetes.container.image=$IMAGE")

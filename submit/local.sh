@@ -30,8 +30,7 @@ cmd=(java $(java17_flags)
   -Xmx"${LENET5_DRIVER_MEMORY:-4g}"
   -Dorg.bytedeco.javacpp.maxbytes="$offheap"
   -Dorg.bytedeco.javacpp.maxphysicalbytes="$offheap"
-  $DL4J_FLAGS
-  $KERNEL_FLAGS
+  $(job_jvm_flags)
   -Dlog4j2.configurationFile="$LENET5_HOME/conf/log4j2.properties"
   "${spark_props[@]}"
   ${LENET5_JAVA_OPTS:-}

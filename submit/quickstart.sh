@@ -12,7 +12,7 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     --epochs) epochs="${2:?--epochs needs a value}"; shift 2 ;;
     --out) out="${2:?--out needs a value}"; shift 2 ;;
-    -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) print_header_help "$0"; exit 0 ;;
     *) echo "error: unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
 done

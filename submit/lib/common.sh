@@ -15,10 +15,17 @@ java17_flags() {
   grep -v '^#' "$LENET5_HOME/submit/lib/java17-flags.txt" | tr '\n' ' '
 }
 
-# DL4J upstream workaround (see docs/performance.md): enable the oneDNN/cuDNN layer helpers.
-DL4J_FLAGS="-Dorg.eclipse.deeplearning4j.helpers.disable=false"
-# The fused kernels' vector width (VectorWidth.java, docs/performance.md round 4): 256-bit C2 vectors.
-KERNEL_FLAGS="-XX:MaxVectorSize=32"
+# The options every JVM of the job needs (DL4J's helper switch, the kernels' vector width), from
+# their one definition in submit/lib/job-jvm-flags.txt.
+job_jvm_flags() {
+  grep -v '^#' "$LENET5_HOME/submit/lib/job-jvm-flags.txt" | tr '\n' ' '
+}
+
+# Prints the comment block at the top of script $1 (after the #! line) as its --help text, so the
+# help cannot drift from the header when either changes.
+print_header_help() {
+  sed -n '2,${/^#/!q;p}' "$1" | sed 's/^# \{0,1\}//'
+}
 
 # Builds the project when its build output is missing.
 ensure_built() {

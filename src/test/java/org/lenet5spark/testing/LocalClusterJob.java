@@ -21,8 +21,8 @@ public final class LocalClusterJob {
   /** The executors' JVM options. */
   public static String executorJavaOptions() throws IOException {
     return String.join(" ", Java17Flags.read())
-        + " -Dorg.bytedeco.javacpp.maxbytes=1G -Dorg.bytedeco.javacpp.maxphysicalbytes=2G"
-        + " -Dorg.eclipse.deeplearning4j.helpers.disable=false";
+        + " -Dorg.bytedeco.javacpp.maxbytes=1G -Dorg.bytedeco.javacpp.maxphysicalbytes=2G "
+        + String.join(" ", JobJvmFlags.read());
   }
 
   /** A java command line: the Java 17 flags, 2 GB of heap, then {@code rest}. */
@@ -42,8 +42,8 @@ public final class LocalClusterJob {
    */
   public static List<String> embeddedCli(List<String> sparkProperties, List<String> cliArgs)
       throws IOException {
-    List<String> rest = new ArrayList<>(List.of(
-        "-Dorg.eclipse.deeplearning4j.helpers.disable=false",
+    List<String> rest = new ArrayList<>(JobJvmFlags.read());
+    rest.addAll(List.of(
         "-Dspark.executor.memory=1g",
         "-Dspark.executor.extraJavaOptions=" + executorJavaOptions(),
         "-Dspark.executorEnv.OMP_NUM_THREADS=1",
