@@ -78,7 +78,8 @@ final class PredictCommand implements Callable<Integer> {
     }
     PredictOptions o = Usage.check(spec, () -> new PredictOptions(HadoopFs.resolve(model),
         HadoopFs.resolve(input), split, imagesName, labelsName,
-        output == null ? null : HadoopFs.resolve(output), format, engine, master, kernels, overwrite));
+        output == null ? null : HadoopFs.resolve(output), format, engine, master, kernels,
+        overwrite));
     PredictJob.Summary s = PredictJob.run(o, System.out);
     if (o.output() != null) {
       System.out.printf("%d predictions (%s input, %s) written to %s%n", s.rows(),
