@@ -111,6 +111,7 @@ class PortableModelTest {
       assertEquals(TEST_IMAGES, Integer.parseInt(acc.group(2)));
       int plainCorrect = Integer.parseInt(acc.group(1));
       assertTrue(plainCorrect > 0.8 * TEST_IMAGES, "a trained model: " + plainCorrect);
+      assertTrue(child.contains("model " + i + " readme example matches: true"), child);
       for (String kernels : new String[] {"auto", "stock", "fused"}) {
         CliRun ev = CliRun.of("evaluate", "--model", m.toString(), "--data", idx.toString(),
             "--json", "--kernels", kernels);
