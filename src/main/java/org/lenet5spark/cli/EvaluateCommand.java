@@ -16,6 +16,7 @@ import org.lenet5spark.io.BadInputException;
 import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.Json;
 import org.lenet5spark.io.ModelStore;
+import org.lenet5spark.model.LeNet5;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -56,6 +57,12 @@ final class EvaluateCommand implements Callable<Integer> {
       description = "Split to evaluate (default: ${DEFAULT-VALUE}).")
   String split;
 
+  @Option(names = "--kernels", defaultValue = "auto", paramLabel = "auto|fused|stock",
+      description = "How the model is executed: this project's fused CPU kernels, DL4J's "
+          + "stock layers, or auto (fused on ND4J's CPU backend, stock on CUDA); the saved "
+          + "model is the same either way (default: ${DEFAULT-VALUE}).")
+  String kernels;
+
   @Option(names = "--json", description = "Print JSON instead of a table.")
   boolean json;
 
@@ -65,9 +72,10 @@ final class EvaluateCommand implements Callable<Integer> {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(),
           "--split must be train or test, got " + split);
     }
+    LeNet5.Kernels k = Usage.check(spec, () -> LeNet5.Kernels.parse(kernels));
     Configuration conf = HadoopFs.newConfiguration();
     Path modelPath = HadoopFs.resolve(model);
-    ModelStore.Loaded loaded = ModelStore.load(modelPath, conf, false);
+    ModelStore.Loaded loaded = ModelStore.load(modelPath, conf, false, k);
     Path dataPath = HadoopFs.resolve(data);
     ExampleBlock block;
     String source;

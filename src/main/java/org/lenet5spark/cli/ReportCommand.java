@@ -3,6 +3,7 @@ package org.lenet5spark.cli;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.fs.Path;
 import org.lenet5spark.io.HadoopFs;
+import org.lenet5spark.model.LeNet5;
 import org.lenet5spark.report.ReportBuilder;
 import org.lenet5spark.report.ReportOptions;
 import picocli.CommandLine.Command;
@@ -40,6 +41,12 @@ final class ReportCommand implements Callable<Integer> {
       description = "Misclassified digits in the grid (default: ${DEFAULT-VALUE}).")
   int worst;
 
+  @Option(names = "--kernels", defaultValue = "auto", paramLabel = "auto|fused|stock",
+      description = "How the model is executed: this project's fused CPU kernels, DL4J's "
+          + "stock layers, or auto (fused on ND4J's CPU backend, stock on CUDA); the saved "
+          + "model is the same either way (default: ${DEFAULT-VALUE}).")
+  String kernels;
+
   @Option(names = "--overwrite", description = "Replace a complete report.")
   boolean overwrite;
 
@@ -50,7 +57,7 @@ final class ReportCommand implements Callable<Integer> {
     }
     ReportOptions o = Usage.check(spec, () -> new ReportOptions(HadoopFs.resolve(run),
         data == null ? null : HadoopFs.resolve(data), out == null ? null : HadoopFs.resolve(out),
-        worst, overwrite));
+        worst, LeNet5.Kernels.parse(kernels), overwrite));
     Path folder = ReportBuilder.build(o);
     System.out.println("report written to " + folder + " (open "
         + new Path(folder, ReportBuilder.PAGE) + ")");

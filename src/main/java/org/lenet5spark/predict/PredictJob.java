@@ -29,6 +29,7 @@ import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.ModelStore;
 import org.lenet5spark.io.SerializableHadoopConf;
 import org.lenet5spark.io.SparkContexts;
+import org.lenet5spark.model.LeNet5;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,7 +64,8 @@ public final class PredictJob {
       throw new BadInputException("output exists: " + o.output() + " (use --overwrite)");
     }
     byte[] modelBytes = HadoopFs.readAll(o.model(), conf, ModelStore.MAX_MODEL_BYTES);
-    ModelStore.Loaded loaded = ModelStore.load(o.model(), conf, false);
+    ModelStore.Loaded loaded = ModelStore.load(o.model(), conf, false,
+        LeNet5.Kernels.parse(o.kernels()));
     Normalization norm = InputNormalization.of(loaded.normalizer(), o.model().toString());
     PredictInput in = PredictInput.detect(o.input(), o.split(), o.imagesName(), o.labelsName(),
         conf);
@@ -93,7 +95,7 @@ public final class PredictJob {
     try {
       // compute every partition in parallel once (kept serialised, spilling to disk), then
       // stream the partitions to the driver one at a time, in input order
-      JavaRDD<Prediction> predictions = distributed(sc, modelBytes, in, idxRaw, norm)
+      JavaRDD<Prediction> predictions = distributed(sc, modelBytes, o.kernels(), in, idxRaw, norm)
           .persist(StorageLevel.MEMORY_AND_DISK_SER());
       long computed = predictions.count();
       LOG.info("predicted {} inputs in {} Spark tasks", computed,
@@ -169,7 +171,7 @@ public final class PredictJob {
   }
 
   private static JavaRDD<Prediction> distributed(JavaSparkContext sc, byte[] modelBytes,
-      PredictInput in, IdxInput.Raw idxRaw, Normalization norm) {
+      String kernels, PredictInput in, IdxInput.Raw idxRaw, Normalization norm) {
     Broadcast<byte[]> model = sc.broadcast(modelBytes);
     SerializableHadoopConf conf = new SerializableHadoopConf(sc.hadoopConfiguration());
     switch (in.kind()) {
@@ -183,7 +185,7 @@ public final class PredictJob {
         int cols = m.cols();
         FlatMapFunction<Iterator<String>, Prediction> task = it -> {
           Dl4jWorkarounds.apply();
-          Predictor predictor = Predictor.fromModelBytes(model.value());
+          Predictor predictor = Predictor.fromModelBytes(model.value(), kernels);
           List<Prediction> out = new ArrayList<>();
           while (it.hasNext()) {
             out.addAll(predictShard(predictor, new Path(it.next()), format, conf.get(), rows,
@@ -198,7 +200,7 @@ public final class PredictJob {
         float[] lut = norm.lookupTable();
         FlatMapFunction<Iterator<IdxSlice>, Prediction> task = it -> {
           Dl4jWorkarounds.apply();
-          Predictor predictor = Predictor.fromModelBytes(model.value());
+          Predictor predictor = Predictor.fromModelBytes(model.value(), kernels);
           List<Prediction> out = new ArrayList<>();
           while (it.hasNext()) {
             IdxSlice s = it.next();
@@ -222,7 +224,7 @@ public final class PredictJob {
         int parts = Math.max(1, Math.min(paths.size(), sc.defaultParallelism() * 4));
         FlatMapFunction<Iterator<String>, Prediction> task = it -> {
           Dl4jWorkarounds.apply();
-          Predictor predictor = Predictor.fromModelBytes(model.value());
+          Predictor predictor = Predictor.fromModelBytes(model.value(), kernels);
           List<String> mine = new ArrayList<>();
           it.forEachRemaining(mine::add);
           return predictImages(predictor, mine, norm, conf.get()).iterator();

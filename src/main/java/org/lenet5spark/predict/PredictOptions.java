@@ -3,6 +3,7 @@ package org.lenet5spark.predict;
 import java.util.Locale;
 import org.apache.hadoop.fs.Path;
 import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.model.LeNet5;
 
 /**
  * The validated options of {@code predict}.
@@ -17,11 +18,13 @@ import org.lenet5spark.io.BadInputException;
  * @param engine auto (Spark above {@link #LOCAL_LIMIT} examples or when a master is given),
  *     local (one process) or spark
  * @param master Spark master, or null for spark-submit's (else local[*])
+ * @param kernels auto, fused or stock: how the model is executed (auto is resolved where it
+ *     runs: on each Spark executor for its own ND4J backend)
  * @param overwrite whether an existing output file may be replaced
  */
 public record PredictOptions(Path model, Path input, String split, String imagesName,
     String labelsName, Path output, String format, String engine, String master,
-    boolean overwrite) {
+    String kernels, boolean overwrite) {
 
   /** Above this many examples (or pictures) the auto engine runs on Spark. */
   public static final int LOCAL_LIMIT = 10_000;
@@ -30,6 +33,8 @@ public record PredictOptions(Path model, Path input, String split, String images
     split = split.toLowerCase(Locale.ROOT);
     format = format.toLowerCase(Locale.ROOT);
     engine = engine.toLowerCase(Locale.ROOT);
+    LeNet5.Kernels.parse(kernels);
+    kernels = kernels.toLowerCase(Locale.ROOT);
     if (!split.equals("test") && !split.equals("train")) {
       throw new BadInputException("--split must be train or test, got " + split);
     }

@@ -1,14 +1,12 @@
 package org.lenet5spark.predict;
 
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.util.ModelSerializer;
 import org.lenet5spark.data.DigitImage;
 import org.lenet5spark.eval.Evaluator;
-import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.io.ModelStore;
+import org.lenet5spark.model.LeNet5;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -27,14 +25,13 @@ public final class Predictor {
     this.net = net;
   }
 
-  /** Restores the network (without updater state) from the bytes of {@code model.zip}. */
-  public static Predictor fromModelBytes(byte[] modelZip) {
-    try {
-      return new Predictor(ModelSerializer.restoreMultiLayerNetwork(
-          new ByteArrayInputStream(modelZip), false));
-    } catch (IOException | RuntimeException e) {
-      throw new BadInputException("not a readable DL4J model: " + e.getMessage(), e);
-    }
+  /**
+   * Restores the network (without updater state) from the bytes of {@code model.zip}, to run
+   * with {@code kernels} (auto, fused or stock; auto as this JVM's ND4J backend decides).
+   */
+  public static Predictor fromModelBytes(byte[] modelZip, String kernels) {
+    return new Predictor(ModelStore.fromBytes(modelZip, "model.zip", false,
+        LeNet5.Kernels.parse(kernels)).network());
   }
 
   /**

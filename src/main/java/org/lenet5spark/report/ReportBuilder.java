@@ -62,7 +62,8 @@ public final class ReportBuilder {
     byte[] confusion = Charts.confusionHeatmap(records.lastConfusion(),
         "Confusion matrix, epoch " + records.lastEpoch().get("epoch").asInt());
 
-    ModelStore.Loaded model = ModelStore.load(files.model(), conf, false);
+    ModelStore.Loaded model = ModelStore.load(files.model(), conf, false,
+        o.kernels());
     Normalization norm = InputNormalization.of(model.normalizer(), files.model().toString());
     Path data = o.data() != null ? o.data() : configuredData(records);
     ExampleBlock test = testBlock(data, norm, conf);

@@ -19,6 +19,7 @@ import org.lenet5spark.io.BadInputException;
 import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.Json;
 import org.lenet5spark.io.ModelStore;
+import org.lenet5spark.model.LeNet5;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -84,8 +85,8 @@ public final class Checkpoints {
     }
   }
 
-  /** The newest readable checkpoint, if any. */
-  public Optional<Loaded> latest() throws IOException {
+  /** The newest readable checkpoint, if any, loaded to train with {@code kernels}. */
+  public Optional<Loaded> latest(LeNet5.Kernels kernels) throws IOException {
     for (Path p : list()) {
       try {
         State s = Json.parse(HadoopFs.readString(new Path(p, "state.json"), conf,
@@ -94,7 +95,8 @@ public final class Checkpoints {
           throw new BadInputException(p + ": state.json holds " + (s.metrics() == null ? 0
               : s.metrics().size()) + " epochs of metrics for epoch " + s.epoch());
         }
-        ModelStore.Loaded model = ModelStore.load(new Path(p, "model.zip"), conf, true);
+        ModelStore.Loaded model = ModelStore.load(new Path(p, "model.zip"), conf, true,
+            kernels);
         return Optional.of(new Loaded(p, s, model));
       } catch (BadInputException e) {
         LOG.warn("Skipping unreadable checkpoint {}: {}", p, e.getMessage());

@@ -96,7 +96,9 @@ public final class TrainingRun {
     ExampleBlock testBlock = ExampleBlock.read(test, conf);
 
     Checkpoints checkpoints = new Checkpoints(files.root(), conf);
-    Optional<Checkpoints.Loaded> resumed = o.resume() ? checkpoints.latest() : Optional.empty();
+    // a checkpoint is loaded to run with the run's own kernels (it is saved in the stock form)
+    Optional<Checkpoints.Loaded> resumed = o.resume() ? checkpoints.latest(o.kernels())
+        : Optional.empty();
     List<EpochMetrics> epochs = new ArrayList<>();
     List<long[][]> confusions = new ArrayList<>();
     MultiLayerNetwork net;
