@@ -118,8 +118,9 @@ public final class TrainingRun {
           return new Result(files, recorded, true);
         }
         // the published model.zip and _SUCCESS stay until the last epoch is done
-        extendingFrom = complete ? done : previous.get("extending_from_epoch") instanceof
-            Number n ? n.intValue() : null;
+        // (an extension that stopped keeps the epoch its published model is from)
+        Object from = previous.get("extending_from_epoch");
+        extendingFrom = !complete && from instanceof Number n ? n.intValue() : done;
       }
       if (s.epoch() > o.epochs()) {
         throw new BadInputException("refusing to resume: the checkpoint is at epoch " + s.epoch()
