@@ -121,8 +121,17 @@ final class TrainCommand implements Callable<Integer> {
   boolean augment;
 
   @Option(names = "--resume",
-      description = "Continue from the latest complete checkpoint; a complete run is a no-op.")
+      description = "Continue from the latest checkpoint (same data and settings, else exit 3); "
+          + "a complete run with more --epochs is extended, with as many or fewer it is a "
+          + "no-op.")
   boolean resume;
+
+  @Option(names = "--on-bad-checkpoint", defaultValue = TrainOptions.DEFAULT_ON_BAD_CHECKPOINT,
+      paramLabel = "refuse|previous",
+      description = "With --resume, when the newest checkpoint is unreadable or disagrees with "
+          + "the run: refuse (exit 3) or fall back to the newest older checkpoint that is sound "
+          + "(never to training from scratch) (default: ${DEFAULT-VALUE}).")
+  String onBadCheckpoint;
 
   @Option(names = "--overwrite", description = "Replace an existing run folder.")
   boolean overwrite;
@@ -163,6 +172,6 @@ final class TrainCommand implements Callable<Integer> {
         repartition,
         exportDir == null ? null : HadoopFs.resolve(exportDir), seed,
         LeNet5.Variant.parse(variant), LeNet5.Kernels.parse(kernels), updater, learningRate, lrDecay, l2, augment, resume,
-        overwrite, keepCheckpoints);
+        overwrite, keepCheckpoints, onBadCheckpoint);
   }
 }

@@ -1,14 +1,24 @@
 package org.lenet5spark.io;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonSerializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import java.io.IOException;
 
 /**
  * The project's one JSON configuration (snake_case keys, pretty printing for files, compact for
- * JSON Lines). Parsing failures become {@link BadInputException}s that name the source.
+ * JSON Lines). Parsing failures become {@link BadInputException}s that name the source. A
+ * non-finite double (NaN, infinity) is written as JSON {@code null}, never as a string:
+ * Jackson's default would write {@code "NaN"}, which no JSON reader takes for a number.
  */
 public final class Json {
   private static final ObjectMapper MAPPER = new ObjectMapper()
@@ -16,7 +26,17 @@ public final class Json {
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
       .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, true)
       .configure(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES, true)
-      .configure(SerializationFeature.FAIL_ON_EMPTY_BEANS, false);
+      .configure(SerializationFeature.FAIL_ON_EMPTY_BEANS, false)
+      .registerModule(new SimpleModule("lenet5-non-finite-as-null")
+          .addSerializer(Double.class, new NonFiniteAsNull())
+          .addSerializer(Double.TYPE, new NonFiniteAsNull()));
+  /**
+   * The same, except that a JSON {@code null} read into a {@code double} is NaN (the value that
+   * {@link NonFiniteAsNull} wrote as null) instead of an error; for the metrics files only.
+   */
+  private static final ObjectMapper NULL_AS_NAN = MAPPER.copy()
+      .registerModule(new SimpleModule("lenet5-null-as-nan")
+          .addDeserializer(Double.TYPE, new NullAsNaN()));
 
   private Json() {
   }
@@ -46,14 +66,53 @@ public final class Json {
 
   /** Parses JSON into {@code type}; {@code source} names the input in the error message. */
   public static <T> T parse(String json, Class<T> type, String source) {
+    return parse(MAPPER, json, type, source);
+  }
+
+  /**
+   * Like {@link #parse}, but a {@code null} where a {@code double} belongs reads as NaN: for
+   * records written by this class whose numbers may be undefined (per-epoch metrics).
+   */
+  public static <T> T parseNullAsNaN(String json, Class<T> type, String source) {
+    return parse(NULL_AS_NAN, json, type, source);
+  }
+
+  private static <T> T parse(ObjectMapper mapper, String json, Class<T> type, String source) {
     try {
-      T value = MAPPER.readValue(json, type);
+      T value = mapper.readValue(json, type);
       if (value == null) {
         throw new BadInputException(source + ": empty JSON document");
       }
       return value;
     } catch (JsonProcessingException e) {
       throw new BadInputException(source + ": invalid JSON: " + e.getOriginalMessage());
+    }
+  }
+
+  /** Writes a double as a JSON number, or {@code null} when it is NaN or infinite. */
+  private static final class NonFiniteAsNull extends JsonSerializer<Double> {
+    @Override
+    public void serialize(Double value, JsonGenerator gen, SerializerProvider serializers)
+        throws IOException {
+      if (value == null || !Double.isFinite(value)) {
+        gen.writeNull();
+      } else {
+        gen.writeNumber(value);
+      }
+    }
+  }
+
+  /** Reads a JSON number into a double, and {@code null} as NaN. */
+  private static final class NullAsNaN extends JsonDeserializer<Double> {
+    @Override
+    public Double deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+      // the stock deserializer of Double: numbers, and refusal of anything else
+      return ctxt.readValue(p, Double.class);
+    }
+
+    @Override
+    public Double getNullValue(DeserializationContext ctxt) {
+      return Double.NaN;
     }
   }
 }

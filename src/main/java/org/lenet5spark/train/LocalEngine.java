@@ -13,6 +13,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * The honest baseline ({@code train --engine local}): the same LeNet-5 on the same shards, fitted
  * by plain DL4J in one process without Spark. Every epoch visits every training example once in a
  * fresh order (seeded by the run's seed and the epoch), in minibatches of {@code --batch-size}.
+ * A minibatch whose loss is not finite stops the epoch with a {@link DivergedException} that
+ * names it.
  */
 public final class LocalEngine implements TrainingEngine {
   private final MultiLayerNetwork net;
@@ -57,7 +59,12 @@ public final class LocalEngine implements TrainingEngine {
         batch.setFeatures(augment.distort(batch.getFeatures(), distortions));
       }
       net.fit(batch);
-      lossSum += net.score() * n;
+      double loss = net.score();
+      if (!Double.isFinite(loss)) {
+        throw new DivergedException("loss", loss,
+            "epoch " + epoch + ", minibatch " + (start / batchSize + 1));
+      }
+      lossSum += loss * n;
       examples += n;
     }
     double seconds = (System.nanoTime() - t0) / 1e9;

@@ -20,7 +20,9 @@ import org.nd4j.linalg.dataset.DataSet;
  * {@link TrainingMasters}, whose workers bind their Spark-assigned GPU first):
  * one RDD of minibatches built once from the shards (one partition per shard), worker hooks for
  * the training loss and, with {@code --augment}, on-the-fly distortions. With the export approach
- * DL4J saves the minibatches once under the export folder and reuses them every epoch.
+ * DL4J saves the minibatches once under the export folder and reuses them every epoch. An epoch
+ * in which a worker saw a non-finite minibatch loss ends with a {@link DivergedException} naming
+ * the averaging round and the minibatch within the worker's share of it.
  */
 public final class SparkEngine implements TrainingEngine {
   private final JavaSparkContext sc;
@@ -31,8 +33,8 @@ public final class SparkEngine implements TrainingEngine {
   private final DeviceBindingTrainingMaster master;
 
   /**
-   * @param startEpoch epochs already trained (0 for a new run); varies DL4J's split seed so that a
-   *     resumed run does not replay the splits of the first epochs
+   * @param startEpoch epochs already trained (0 for a new run); a resumed run continues DL4J's
+   *     split seeds where the uninterrupted run would be, so it splits its epochs the same way
    */
   public SparkEngine(JavaSparkContext sc, TrainOptions o, MultiLayerNetwork net,
       ShardCatalog train, Path exportDir, int startEpoch) {
@@ -92,6 +94,10 @@ public final class SparkEngine implements TrainingEngine {
     long t0 = System.nanoTime();
     sparkNet.fit(trainRdd);
     double seconds = (System.nanoTime() - t0) / 1e9;
+    lossHook.firstNonFinite().ifPresent(at -> {
+      throw new DivergedException("loss", at.loss(), "epoch " + epoch + ", averaging round "
+          + at.round() + ", minibatch " + at.minibatch() + " of a worker");
+    });
     return new EpochFit(lossHook.examples(), lossHook.meanLoss(), seconds);
   }
 

@@ -1,6 +1,10 @@
 package org.lenet5spark.train;
 
+import java.util.Optional;
+import java.util.TreeSet;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.DoubleAccumulator;
 import org.apache.spark.util.LongAccumulator;
 import org.deeplearning4j.nn.api.Model;
@@ -13,21 +17,60 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  * loss (DL4J's score, weighted by the number of examples) to Spark accumulators, so the driver
  * gets the mean training loss of each epoch over all workers and minibatches. It travels inside
  * the task closure, which is what makes Spark register its accumulators with each task.
+ *
+ * <p>It also watches for divergence: each task (one worker's share of one averaging round)
+ * reports its Spark stage and the first minibatch whose loss is not finite, from which the driver
+ * names the averaging round (rank of the stage among the epoch's training stages) and the
+ * minibatch within the worker's share of it.
  */
 public final class TrainLossHook implements TrainingHook {
   private static final long serialVersionUID = 1L;
   private final DoubleAccumulator lossSum;
   private final LongAccumulator examples;
+  private final CollectionAccumulator<Integer> stages;
+  private final CollectionAccumulator<String> nonFinite;
+  /** Minibatches seen by this copy of the hook: the copy of one task. */
+  private int minibatchesInTask;
+  private int stage = -1;
+  private boolean reported;
 
   public TrainLossHook(JavaSparkContext sc) {
     this.lossSum = sc.sc().doubleAccumulator("lenet5.train.lossSum");
     this.examples = sc.sc().longAccumulator("lenet5.train.examples");
+    this.stages = sc.sc().collectionAccumulator("lenet5.train.stages");
+    this.nonFinite = sc.sc().collectionAccumulator("lenet5.train.nonFinite");
   }
 
   /** Clears the totals (call on the driver before each epoch). */
   public void reset() {
     lossSum.reset();
     examples.reset();
+    stages.reset();
+    nonFinite.reset();
+  }
+
+  /** Where the first non-finite minibatch loss since the last reset was, if there was one. */
+  public record NonFinite(double loss, int round, int minibatch) {
+  }
+
+  /** The earliest non-finite minibatch loss since the last reset (earliest round first). */
+  public Optional<NonFinite> firstNonFinite() {
+    long[] best = null;
+    double loss = Double.NaN;
+    for (String s : nonFinite.value()) {
+      String[] f = s.split(":", 3);
+      long[] at = {Long.parseLong(f[0]), Long.parseLong(f[1])};
+      if (best == null || at[0] < best[0] || at[0] == best[0] && at[1] < best[1]) {
+        best = at;
+        loss = Double.parseDouble(f[2]);
+      }
+    }
+    if (best == null) {
+      return Optional.empty();
+    }
+    long stageOfNaN = best[0];
+    int round = new TreeSet<>(stages.value()).headSet((int) stageOfNaN, true).size();
+    return Optional.of(new NonFinite(loss, round, (int) best[1]));
   }
 
   /** Mean training loss since the last reset; NaN when nothing was trained. */
@@ -49,7 +92,17 @@ public final class TrainLossHook implements TrainingHook {
   @Override
   public void postUpdate(DataSet minibatch, Model model) {
     int n = minibatch.numExamples();
-    lossSum.add(model.score() * n);
+    double loss = model.score();
+    if (minibatchesInTask++ == 0) {
+      TaskContext task = TaskContext.get();
+      stage = task == null ? -1 : task.stageId();
+      stages.add(stage);
+    }
+    if (!Double.isFinite(loss) && !reported) {
+      reported = true;
+      nonFinite.add(stage + ":" + minibatchesInTask + ":" + loss);
+    }
+    lossSum.add(loss * n);
     examples.add(n);
   }
 

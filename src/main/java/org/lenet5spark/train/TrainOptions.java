@@ -46,13 +46,16 @@ import org.nd4j.linalg.learning.config.Sgd;
  * @param resume continue from the latest complete checkpoint (a complete run is a no-op)
  * @param overwrite replace an existing run folder
  * @param keepCheckpoints number of most recent checkpoints kept
+ * @param onBadCheckpoint what {@code --resume} does when the newest checkpoint cannot be
+ *     trusted: "refuse" (exit 3, nothing written) or "previous" (fall back to the newest older
+ *     checkpoint that can be trusted; never to training from scratch)
  */
 public record TrainOptions(Path data, Path output, String engine, int epochs, int workers,
     int batchSize, int averagingFrequency, int prefetch, int aggregationDepth, String approach, String storageLevel,
     String repartition, Path exportDir, long seed, LeNet5.Variant variant,
     LeNet5.Kernels kernels, String updater, double learningRate,
     double lrDecay, double l2, boolean augment, boolean resume, boolean overwrite,
-    int keepCheckpoints) {
+    int keepCheckpoints, String onBadCheckpoint) {
 
   /** Default engine. */
   public static final String DEFAULT_ENGINE = "spark";
@@ -90,6 +93,8 @@ public record TrainOptions(Path data, Path output, String engine, int epochs, in
   public static final double DEFAULT_L2 = 0;
   /** Default number of checkpoints kept. */
   public static final int DEFAULT_KEEP_CHECKPOINTS = 3;
+  /** Default handling of an untrustworthy checkpoint on resume: refuse. */
+  public static final String DEFAULT_ON_BAD_CHECKPOINT = "refuse";
 
   public TrainOptions {
     engine = engine.toLowerCase(Locale.ROOT);
@@ -121,6 +126,27 @@ public record TrainOptions(Path data, Path output, String engine, int epochs, in
         "--updater must be adam, nesterov or sgd");
     require(keepCheckpoints >= 1, "--keep-checkpoints must be at least 1");
     require(!(resume && overwrite), "--resume and --overwrite exclude each other");
+    onBadCheckpoint = onBadCheckpoint == null ? DEFAULT_ON_BAD_CHECKPOINT
+        : onBadCheckpoint.toLowerCase(Locale.ROOT);
+    require(onBadCheckpoint.equals("refuse") || onBadCheckpoint.equals("previous"),
+        "--on-bad-checkpoint must be refuse or previous");
+  }
+
+  /** The settings without {@code onBadCheckpoint} (refuse). */
+  public TrainOptions(Path data, Path output, String engine, int epochs, int workers,
+      int batchSize, int averagingFrequency, int prefetch, int aggregationDepth, String approach,
+      String storageLevel, String repartition, Path exportDir, long seed, LeNet5.Variant variant,
+      LeNet5.Kernels kernels, String updater, double learningRate, double lrDecay, double l2,
+      boolean augment, boolean resume, boolean overwrite, int keepCheckpoints) {
+    this(data, output, engine, epochs, workers, batchSize, averagingFrequency, prefetch,
+        aggregationDepth, approach, storageLevel, repartition, exportDir, seed, variant, kernels,
+        updater, learningRate, lrDecay, l2, augment, resume, overwrite, keepCheckpoints,
+        DEFAULT_ON_BAD_CHECKPOINT);
+  }
+
+  /** Whether {@code --resume} may fall back to an older checkpoint when the newest is refused. */
+  public boolean fallBackToPreviousCheckpoint() {
+    return onBadCheckpoint.equals("previous");
   }
 
   /** Options with the defaults for everything but the two locations. */
@@ -202,6 +228,7 @@ public record TrainOptions(Path data, Path output, String engine, int epochs, in
     m.put("keep_checkpoints", keepCheckpoints);
     m.put("resume", resume);
     m.put("overwrite", overwrite);
+    m.put("on_bad_checkpoint", onBadCheckpoint);
     return m;
   }
 }

@@ -32,7 +32,8 @@ public final class TrainingMasters {
    *
    * @param exportDir where DL4J exports minibatches (export approach)
    * @param hooks worker hooks, run around every minibatch
-   * @param startEpoch epochs already trained; varies DL4J's split seed on resume
+   * @param startEpoch epochs already trained; a resumed run continues DL4J's split seeds where
+   *     the uninterrupted run would be ({@link #continuedSeed})
    */
   public static DeviceBindingTrainingMaster create(JavaSparkContext sc, TrainOptions o,
       Path exportDir, List<TrainingHook> hooks, int startEpoch, DeviceBinder binder) {
@@ -44,7 +45,7 @@ public final class TrainingMasters {
             .workerPrefetchNumBatches(o.prefetch())
             .aggregationDepth(o.aggregationDepth())
             .saveUpdater(true)
-            .rngSeed(o.seed() + 7919L * startEpoch)
+            .rngSeed(continuedSeed(o.seed(), startEpoch))
             .storageLevel(level == StorageLevel.NONE() ? null : level)
             .exportDirectory(exportDir.toString())
             .trainingHooks(hooks)
@@ -62,6 +63,25 @@ public final class TrainingMasters {
         direct ? "direct" : "export", o.approach(), sc.master());
     b.rddTrainingApproach(direct ? RDDTrainingApproach.Direct : RDDTrainingApproach.Export);
     return new DeviceBindingTrainingMaster(b, sc, binder);
+  }
+
+  /**
+   * The seed of a {@link java.util.Random} that continues {@code new Random(seed)} after
+   * {@code draws} calls of {@code nextLong()}. DL4J's parameter-averaging master draws one
+   * {@code nextLong()} per {@code fit} (the seed of that epoch's random split into averaging
+   * rounds), so a run resumed after epoch k with this seed splits its epochs exactly as the
+   * uninterrupted run would. {@code Random(s)} starts from the 48-bit state
+   * {@code (s ^ 0x5DEECE66D) & (2^48 - 1)} and each {@code nextLong()} advances that linear
+   * congruential state twice (the {@code java.util.Random} specification).
+   */
+  static long continuedSeed(long seed, int draws) {
+    final long multiplier = 0x5DEECE66DL;
+    final long mask = (1L << 48) - 1;
+    long state = (seed ^ multiplier) & mask;
+    for (int i = 0; i < 2 * draws; i++) {
+      state = (state * multiplier + 0xBL) & mask;
+    }
+    return state ^ multiplier;
   }
 
   /**

@@ -37,8 +37,11 @@ import org.slf4j.LoggerFactory;
  * shards against their manifests, then runs the epoch loop with either engine: fit, evaluate the
  * model on the whole test split on the driver, write a checkpoint, rewrite the metrics files, print
  * a progress line. At the end it writes {@code model.zip}, completes {@code run.json} and writes
- * {@code _SUCCESS}. A run resumed with {@code --resume} continues after its latest complete
- * checkpoint with the same settings and data, or refuses. Runs after {@code prepare}.
+ * {@code _SUCCESS}. A run resumed with {@code --resume} continues after its latest checkpoint
+ * with the same settings and data, or refuses before writing anything; a complete run resumed
+ * with more {@code --epochs} is extended (its {@code model.zip} and {@code _SUCCESS} are replaced
+ * only when the last epoch is done). A non-finite loss stops the run ({@link DivergedException})
+ * without publishing anything. Runs after {@code prepare}.
  */
 public final class TrainingRun {
   private static final Logger LOG = LoggerFactory.getLogger(TrainingRun.class);
@@ -72,12 +75,9 @@ public final class TrainingRun {
       throws IOException {
     FileSystem fs = HadoopFs.fs(o.output(), conf);
     RunFiles files = new RunFiles(fs.makeQualified(o.output()));
-    if (checkOutput(fs, files, o)) {
-      List<EpochMetrics> done = readMetrics(files, conf);
-      System.out.printf("run %s is already complete (%d epochs); nothing to do%n", files.root(),
-          done.size());
-      return new Result(files, done, true);
-    }
+    // everything a resume depends on is checked before anything in the folder is written
+    boolean published = checkOutput(fs, files, o);
+    Map<String, Object> previous = o.resume() ? previousRunInfo(files, conf, published) : null;
 
     ShardCatalog train = ShardCatalog.open(o.data(), "train", conf);
     ShardCatalog test = ShardCatalog.open(o.data(), "test", conf);
@@ -93,21 +93,49 @@ public final class TrainingRun {
     test.verifyChecksums(conf);
     String fingerprint = dataFingerprint(train, test);
     Normalization norm = train.manifest().toNormalization();
-    ExampleBlock testBlock = ExampleBlock.read(test, conf);
 
     Checkpoints checkpoints = new Checkpoints(files.root(), conf);
+    List<EpochMetrics> recorded = o.resume() ? readMetrics(files, conf) : List.of();
     // a checkpoint is loaded to run with the run's own kernels (it is saved in the stock form)
-    Optional<Checkpoints.Loaded> resumed = o.resume() ? checkpoints.latest(o.kernels())
+    Optional<Checkpoints.Loaded> resumed = o.resume()
+        ? checkpoints.latest(recorded, o.fallBackToPreviousCheckpoint(), o.kernels())
         : Optional.empty();
+    if (published && resumed.isEmpty()) {
+      throw new BadInputException("output " + files.root() + " holds _SUCCESS but no "
+          + "checkpoint to check a resume against; refusing it");
+    }
+    Integer extendingFrom = null;
     List<EpochMetrics> epochs = new ArrayList<>();
     List<long[][]> confusions = new ArrayList<>();
     MultiLayerNetwork net;
     if (resumed.isPresent()) {
       Checkpoints.State s = resumed.get().state();
       checkSameRun(s, o, fingerprint, resumed.get().path());
+      if (published) {
+        boolean complete = "complete".equals(previous.get("status"));
+        int done = Math.max(s.epoch(), recorded.size());
+        if (complete && o.epochs() <= done) {
+          System.out.printf("run %s is already complete (%d epochs); nothing to do%n",
+              files.root(), done);
+          return new Result(files, recorded, true);
+        }
+        // the published model.zip and _SUCCESS stay until the last epoch is done
+        // (an extension that stopped keeps the epoch its published model is from)
+        Object from = previous.get("extending_from_epoch");
+        extendingFrom = !complete && from instanceof Number n ? n.intValue() : done;
+      }
+      if (s.epoch() > o.epochs()) {
+        throw new BadInputException("refusing to resume: the checkpoint is at epoch " + s.epoch()
+            + " but --epochs is " + o.epochs() + " (the total number of epochs)");
+      }
       epochs.addAll(s.metrics());
       confusions.addAll(s.confusions());
       net = resumed.get().model().network();
+      if (s.epoch() < recorded.size()) {
+        System.out.printf("falling back to checkpoint %s: epochs %d..%d are trained again%n",
+            resumed.get().path().getName(), s.epoch() + 1, recorded.size());
+      }
+      checkpoints.setAsideNewerThan(s.epoch());
       LOG.info("Resuming {} after epoch {} (checkpoint {})", files.root(), s.epoch(),
           resumed.get().path());
       System.out.printf("resuming after epoch %d of %d%n", s.epoch(), o.epochs());
@@ -115,8 +143,13 @@ public final class TrainingRun {
       net = LeNet5.build(o.variant(), o.kernels(), o.seed(), o.newUpdater(), o.l2());
     }
     int start = epochs.size();
+    ExampleBlock testBlock = ExampleBlock.read(test, conf);
 
-    Map<String, Object> runInfo = runInfo(files, conf, o, train, test, sc, start);
+    Map<String, Object> runInfo = runInfo(o, train, test, sc, start, previous);
+    if (extendingFrom != null) {
+      runInfo.put("status", "extending");
+      runInfo.put("extending_from_epoch", extendingFrom);
+    }
     HadoopFs.writeStringAtomically(files.runJson(), conf, Json.pretty(runInfo));
     files.writeMetrics(epochs, confusions, conf);
 
@@ -129,8 +162,16 @@ public final class TrainingRun {
       for (int epoch = start + 1; epoch <= o.epochs(); epoch++) {
         double lr = o.learningRateAt(epoch);
         TrainingEngine.EpochFit fit = engine.fitEpoch(epoch, lr);
+        if (fit.examples() > 0 && !Double.isFinite(fit.meanLoss())) {
+          throw new DivergedException("loss", fit.meanLoss(), "epoch " + epoch
+              + " (mean over its minibatches)");
+        }
         long t1 = System.nanoTime();
         EvalResult ev = Evaluator.evaluate(engine.network(), testBlock, EVAL_BATCH);
+        if (!Double.isFinite(ev.loss())) {
+          throw new DivergedException("test loss", ev.loss(), "epoch " + epoch
+              + ", after its last minibatch");
+        }
         double evalSeconds = (System.nanoTime() - t1) / 1e9;
         EpochMetrics m = new EpochMetrics(epoch, fit.meanLoss(), ev.loss(), ev.accuracy(),
             ev.macroF1(), fit.seconds(), evalSeconds, fit.samplesPerSecond(), fit.examples(),
@@ -148,9 +189,18 @@ public final class TrainingRun {
       if (engine instanceof SparkEngine spark) {
         recordDevices(spark.bindings(), files, conf, runInfo);
       }
+    } catch (DivergedException e) {
+      // the metrics and checkpoints of the complete epochs stay; nothing new is published
+      runInfo.put("status", "failed");
+      runInfo.put("failure", "diverged");
+      runInfo.put("error", e.getMessage());
+      runInfo.put("finished", Instant.now().toString());
+      HadoopFs.writeStringAtomically(files.runJson(), conf, Json.pretty(runInfo));
+      throw e;
     }
     ModelStore.save(net, norm, files.model(), conf);
     runInfo.put("status", "complete");
+    runInfo.remove("extending_from_epoch");
     runInfo.put("finished", Instant.now().toString());
     runInfo.put("final_test_accuracy", epochs.isEmpty() ? null
         : epochs.get(epochs.size() - 1).testAccuracy());
@@ -160,8 +210,27 @@ public final class TrainingRun {
   }
 
   /**
-   * Applies the output rules; returns true when a complete run is there and {@code --resume}
-   * accepts it as done.
+   * The {@code run.json} of the run being resumed: required (and must parse) when the folder
+   * holds {@code _SUCCESS}; null when an unfinished run stopped before writing it.
+   */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> previousRunInfo(RunFiles files, Configuration conf,
+      boolean published) throws IOException {
+    if (!HadoopFs.exists(files.runJson(), conf)) {
+      if (published) {
+        throw new BadInputException("output " + files.root() + " holds _SUCCESS but no "
+            + "run.json; it is not a run of this job, refusing to resume it");
+      }
+      return null;
+    }
+    return Json.parse(HadoopFs.readString(files.runJson(), conf, 16L << 20), Map.class,
+        files.runJson().toString());
+  }
+
+  /**
+   * Applies the output rules; returns true when the folder holds {@code _SUCCESS} and
+   * {@code --resume} was given (the resume checks then decide between a no-op, an extension and
+   * a refusal).
    */
   static boolean checkOutput(FileSystem fs, RunFiles files, TrainOptions o) throws IOException {
     Path root = files.root();
@@ -210,10 +279,6 @@ public final class TrainingRun {
             + " was " + then + ", now " + e.getValue());
       }
     }
-    if (s.epoch() > o.epochs()) {
-      throw new BadInputException("refusing to resume: the checkpoint is at epoch " + s.epoch()
-          + " but --epochs is " + o.epochs() + " (the total number of epochs)");
-    }
   }
 
   /** SHA-256 of both manifests: the same data gives the same fingerprint wherever it lives. */
@@ -228,13 +293,10 @@ public final class TrainingRun {
     }
   }
 
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> runInfo(RunFiles files, Configuration conf, TrainOptions o,
-      ShardCatalog train, ShardCatalog test, JavaSparkContext sc, int start) throws IOException {
+  private static Map<String, Object> runInfo(TrainOptions o, ShardCatalog train,
+      ShardCatalog test, JavaSparkContext sc, int start, Map<String, Object> previous) {
     Map<String, Object> info = RunInfo.describe(o, train, test, sc);
-    if (start > 0 && HadoopFs.exists(files.runJson(), conf)) {
-      Map<String, Object> previous = Json.parse(HadoopFs.readString(files.runJson(), conf,
-          16L << 20), Map.class, files.runJson().toString());
+    if (start > 0 && previous != null) {
       info.put("started", previous.getOrDefault("started", info.get("started")));
       List<Object> resumes = new ArrayList<>();
       Object old = previous.get("resumes");
@@ -285,7 +347,8 @@ public final class TrainingRun {
     String text = HadoopFs.readString(files.metricsJsonl(), conf, 64L << 20);
     for (String line : text.split("\n")) {
       if (!line.isBlank()) {
-        out.add(Json.parse(line, EpochMetrics.class, files.metricsJsonl().toString()));
+        out.add(Json.parseNullAsNaN(line, EpochMetrics.class,
+            files.metricsJsonl().toString()));
       }
     }
     return out;
