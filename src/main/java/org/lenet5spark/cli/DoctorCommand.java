@@ -14,6 +14,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkConf;
 import org.lenet5spark.compat.Dl4jWorkarounds;
+import org.lenet5spark.data.Manifest;
 import org.lenet5spark.model.kernels.VectorWidth;
 import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.SparkContexts;
@@ -323,7 +324,26 @@ final class DoctorCommand implements Callable<Integer> {
         return new Check("data", Status.FAIL, root + " has no _SUCCESS",
             "rerun 'prepare --output " + uri + " --overwrite' (it did not finish)");
       }
-      return Check.ok("data", root + " reachable, _SUCCESS present");
+      List<String> missing = new ArrayList<>();
+      List<String> legacy = new ArrayList<>();
+      for (String split : List.of("train", "test")) {
+        Path manifest = Manifest.locate(new Path(root, split), conf);
+        if (manifest == null) {
+          missing.add(split + "/" + Manifest.FILE_NAME);
+        } else if (manifest.getName().equals(Manifest.LEGACY_FILE_NAME)) {
+          legacy.add(split + "/" + Manifest.LEGACY_FILE_NAME);
+        }
+      }
+      if (!missing.isEmpty()) {
+        return new Check("data", Status.FAIL, root + " lacks " + String.join(" and ", missing),
+            "rerun 'prepare --output " + uri + " --overwrite' (not a complete prepare output)");
+      }
+      if (!legacy.isEmpty()) {
+        return new Check("data", Status.WARN, root + " has " + String.join(" and ", legacy)
+            + " of an earlier version: readable, but Spark SQL takes it for a Parquet part",
+            "rename each split's " + Manifest.LEGACY_FILE_NAME + " to " + Manifest.FILE_NAME);
+      }
+      return Check.ok("data", root + " reachable, _SUCCESS and both manifests present");
     } catch (IOException | RuntimeException e) {
       return new Check("data", Status.FAIL, HadoopFs.oneLine(e),
           "check the URI, its file system client and credentials");

@@ -25,11 +25,14 @@ public record IdxInput(Path images, Path labels) {
     return split.equals("train") ? "train-labels-idx1-ubyte" : "t10k-labels-idx1-ubyte";
   }
 
-  /** Whether {@code location} is the output of {@code prepare} (it has {@code _SUCCESS}). */
+  /**
+   * Whether {@code location} is the output of {@code prepare}: {@code _SUCCESS} and a split's
+   * manifest ({@code _manifest.json}, or {@code manifest.json} of an earlier version).
+   */
   public static boolean isPreparedData(Path location, Configuration conf) throws IOException {
     return HadoopFs.exists(new Path(location, DatasetPreparer.SUCCESS), conf)
-        && (HadoopFs.exists(new Path(location, "test/" + Manifest.FILE_NAME), conf)
-        || HadoopFs.exists(new Path(location, "train/" + Manifest.FILE_NAME), conf));
+        && (Manifest.locate(new Path(location, "test"), conf) != null
+        || Manifest.locate(new Path(location, "train"), conf) != null);
   }
 
   /**

@@ -10,10 +10,15 @@ import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.Json;
 
 /**
- * {@code manifest.json} of one split of prepared shards: what the shards hold (counts, shape,
+ * {@code _manifest.json} of one split of prepared shards: what the shards hold (counts, shape,
  * dtype, normalisation, class histogram), where they came from (SHA-256 of the source IDX files),
  * and how to check them (each shard's size and CRC32). Written by {@link DatasetPreparer}; read and
  * verified by {@link ShardCatalog} before any training or evaluation.
+ *
+ * <p>The leading underscore hides the file from every reader that follows Hadoop's convention
+ * (names starting with {@code _} or {@code .} are not data, like {@code _SUCCESS}), so a split
+ * folder is a Parquet table for Spark SQL and other tools. Data prepared by earlier versions names
+ * it {@link #LEGACY_FILE_NAME}; it is still read (the content is the same).
  */
 public record Manifest(
     int formatVersion,
@@ -28,8 +33,10 @@ public record Manifest(
     List<SourceFile> sources,
     List<Shard> shards) implements Serializable {
 
-  /** File name of a split's manifest. */
-  public static final String FILE_NAME = "manifest.json";
+  /** File name of a split's manifest (hidden from Parquet readers by its underscore). */
+  public static final String FILE_NAME = "_manifest.json";
+  /** File name that versions before the hidden name wrote; still read. */
+  public static final String LEGACY_FILE_NAME = "manifest.json";
   /** Version of the manifest layout. */
   public static final int FORMAT_VERSION = 1;
   /** Largest manifest this reader accepts. */
@@ -70,10 +77,27 @@ public record Manifest(
     return new Normalization(normalization.mean(), normalization.std());
   }
 
-  /** Reads and checks the internal consistency of {@code <splitDir>/manifest.json}. */
+  /**
+   * The manifest file of a split folder: {@link #FILE_NAME}, else (data prepared by an earlier
+   * version) {@link #LEGACY_FILE_NAME}, else null.
+   */
+  public static Path locate(Path splitDir, Configuration conf) throws IOException {
+    for (String name : new String[] {FILE_NAME, LEGACY_FILE_NAME}) {
+      Path file = new Path(splitDir, name);
+      if (HadoopFs.exists(file, conf)) {
+        return file;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Reads and checks the internal consistency of {@code <splitDir>/_manifest.json} (or of the
+   * {@code manifest.json} of an earlier version).
+   */
   public static Manifest read(Path splitDir, Configuration conf) throws IOException {
-    Path file = new Path(splitDir, FILE_NAME);
-    if (!HadoopFs.exists(file, conf)) {
+    Path file = locate(splitDir, conf);
+    if (file == null) {
       throw new BadInputException("missing " + FILE_NAME + " in " + splitDir
           + " (is this the output of 'prepare'?)");
     }
@@ -83,7 +107,7 @@ public record Manifest(
     return m;
   }
 
-  /** Writes {@code <splitDir>/manifest.json} atomically. */
+  /** Writes {@code <splitDir>/_manifest.json} atomically. */
   public void write(Path splitDir, Configuration conf) throws IOException {
     HadoopFs.writeStringAtomically(new Path(splitDir, FILE_NAME), conf, Json.pretty(this));
   }

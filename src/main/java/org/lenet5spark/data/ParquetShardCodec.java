@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.SimpleGroupFactory;
@@ -20,10 +21,15 @@ import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.example.ExampleParquetWriter;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.hadoop.util.HadoopOutputFile;
+import org.apache.parquet.hadoop.util.HadoopStreams;
+import org.apache.parquet.io.OutputFile;
+import org.apache.parquet.io.PositionOutputStream;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.MessageTypeParser;
 import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.io.HadoopFs;
 
 /**
  * The Parquet shard format (the single specification in code; see docs/DATA_FORMATS.md). One row
@@ -77,7 +83,8 @@ public final class ParquetShardCodec implements ShardCodec {
     byte[] pixels = c.images().pixels();
     byte[] labels = c.labels().labels();
     Binary split = Binary.fromString(c.split());
-    try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(file)
+    OutputFile out = new PlainOutputFile(file, conf);
+    try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(out)
         .withConf(conf)
         .withType(SCHEMA)
         .withExtraMetaData(meta)
@@ -97,6 +104,50 @@ public final class ParquetShardCodec implements ShardCodec {
             .append("split", split);
         writer.write(g);
       }
+    }
+  }
+
+  /**
+   * Where a shard is written: the file system of {@link HadoopFs#fs}, which for local files is
+   * the raw one, so no {@code .crc} side file is written beside the shard (the manifest carries
+   * each shard's CRC32, and the binary format writes none either). Otherwise the same calls as
+   * parquet-hadoop's {@code HadoopOutputFile}.
+   */
+  private static final class PlainOutputFile implements OutputFile {
+    private static final int BUFFER_BYTES = 1 << 16;
+    private final FileSystem fs;
+    private final Path file;
+
+    PlainOutputFile(Path file, Configuration conf) {
+      this.fs = HadoopFs.fs(file, conf);
+      this.file = file;
+    }
+
+    @Override
+    public PositionOutputStream create(long blockSizeHint) throws IOException {
+      return HadoopStreams.wrap(fs.create(file, false, BUFFER_BYTES,
+          fs.getDefaultReplication(file), Math.max(fs.getDefaultBlockSize(file), blockSizeHint)));
+    }
+
+    @Override
+    public PositionOutputStream createOrOverwrite(long blockSizeHint) throws IOException {
+      return HadoopStreams.wrap(fs.create(file, true, BUFFER_BYTES,
+          fs.getDefaultReplication(file), Math.max(fs.getDefaultBlockSize(file), blockSizeHint)));
+    }
+
+    @Override
+    public boolean supportsBlockSize() {
+      return HadoopOutputFile.getBlockFileSystems().contains(fs.getUri().getScheme());
+    }
+
+    @Override
+    public long defaultBlockSize() {
+      return fs.getDefaultBlockSize(file);
+    }
+
+    @Override
+    public String getPath() {
+      return file.toString();
     }
   }
 

@@ -16,7 +16,8 @@ import org.lenet5spark.io.HadoopFs;
 /**
  * What {@code predict} was given, recognised from the location itself: the output of
  * {@code prepare} (the shards of one split), IDX files (a folder holding them, or the images file),
- * or pictures (one PNG/JPEG file, or a folder of them, taken in name order, not recursively).
+ * or pictures (one PNG/JPEG file, or a folder of them, taken in name order, not recursively,
+ * skipping hidden names that start with {@code _} or {@code .}).
  * Exactly one of {@code shards}, {@code idx} and {@code images} is set.
  */
 public record PredictInput(Kind kind, ShardCatalog shards, IdxInput idx, List<Path> images) {
@@ -50,7 +51,10 @@ public record PredictInput(Kind kind, ShardCatalog shards, IdxInput idx, List<Pa
     if (imagesName == null) {
       List<Path> pictures = new ArrayList<>();
       for (FileStatus f : HadoopFs.fs(location, conf).listStatus(location)) {
-        if (f.isFile() && DigitImage.isImageName(f.getPath().getName())) {
+        String name = f.getPath().getName();
+        // Hadoop's convention: _x and .x are not data (temporary files, ._x.png resource forks)
+        if (f.isFile() && DigitImage.isImageName(name) && !name.startsWith("_")
+            && !name.startsWith(".")) {
           pictures.add(f.getPath());
         }
       }

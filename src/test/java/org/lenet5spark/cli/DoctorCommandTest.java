@@ -27,9 +27,7 @@ class DoctorCommandTest {
 
   @Test
   void passesInTheTestJvm() throws Exception {
-    Path data = tmp.resolve("data");
-    Files.createDirectories(data);
-    Files.createFile(data.resolve("_SUCCESS"));
+    Path data = preparedLayout("data", "_manifest.json");
     Path out = tmp.resolve("new/run");
     CliRun r = CliRun.of("doctor", "--data", data.toString(), "--output", out.toString());
     assertEquals(ExitCodes.OK, r.code(), r.out() + r.err());
@@ -43,6 +41,34 @@ class DoctorCommandTest {
         && l.contains("MaxVectorSize=32")), "the tests run with " + VectorWidth.JAVA_OPTION
         + " (pom.xml): " + r.out());
     assertFalse(Files.exists(tmp.resolve("new")), "the probe left folders behind");
+  }
+
+  @Test
+  void dataWithoutItsManifestsFailsAndAnEarlierVersionsLayoutWarns() throws Exception {
+    Path legacy = preparedLayout("legacy", "manifest.json");
+    DoctorCommand.Check old = DoctorCommand.dataReachable(legacy.toString());
+    assertEquals(DoctorCommand.Status.WARN, old.status(), old.toString());
+    assertTrue(old.detail().contains("manifest.json") && old.fix().contains("_manifest.json"),
+        old.toString());
+    Files.delete(legacy.resolve("test/manifest.json"));
+    DoctorCommand.Check missing = DoctorCommand.dataReachable(legacy.toString());
+    assertEquals(DoctorCommand.Status.FAIL, missing.status(), missing.toString());
+    assertTrue(missing.detail().contains("test") && missing.fix().contains("prepare"),
+        missing.toString());
+    DoctorCommand.Check current = DoctorCommand.dataReachable(
+        preparedLayout("current", "_manifest.json").toString());
+    assertEquals(DoctorCommand.Status.OK, current.status(), current.toString());
+  }
+
+  /** A folder laid out as 'prepare' leaves it ({@code _SUCCESS}, a manifest per split). */
+  private Path preparedLayout(String name, String manifest) throws Exception {
+    Path data = tmp.resolve(name);
+    for (String split : List.of("train", "test")) {
+      Files.createDirectories(data.resolve(split));
+      Files.writeString(data.resolve(split).resolve(manifest), "{}");
+    }
+    Files.createFile(data.resolve("_SUCCESS"));
+    return data;
   }
 
   @Test

@@ -40,13 +40,15 @@ import org.lenet5spark.io.Json;
 import org.lenet5spark.report.ReportBuilder;
 import org.lenet5spark.testing.CliRun;
 import org.lenet5spark.testing.RealMnist;
+import org.lenet5spark.testing.SmallData;
 
 /**
  * {@code evaluate} on raw IDX files, {@code predict}, {@code report} and the notebooks, against one
  * real run made once for the class: real MNIST prepared as binary shards, one epoch of training
  * with Spark {@code local[2]}, then {@code report}. The HTML page is loaded in headless Chromium
  * and the notebooks run headless with nbconvert (both skipped, with a message, only when the tools
- * are not installed).
+ * are not installed): with the run and data folders, with the run folder alone (the data comes
+ * from its {@code run.json}), and the shards explorer on Parquet shards of an earlier version.
  */
 class ResultsCommandsTest {
   private static final String CHROMIUM = "/usr/bin/chromium";
@@ -174,40 +176,125 @@ class ResultsCommandsTest {
 
   @Test
   void notebooksRunHeadlessOnTheRunAndItsShards() throws Exception {
+    Map<String, JsonNode> executed = runNotebooks("both",
+        Map.of("LENET5_RUN", run.toString(), "LENET5_DATA", data.toString()),
+        "training_curves.ipynb", "shards_explorer.ipynb");
+    for (Map.Entry<String, JsonNode> nb : executed.entrySet()) {
+      assertTrue(figures(nb.getValue()) >= 2, nb.getKey() + " drew " + figures(nb.getValue())
+          + " figures");
+      JsonNode committed = Json.mapper().readTree(Path.of("notebooks", nb.getKey()).toFile());
+      for (JsonNode cell : committed.get("cells")) {
+        assertTrue(cell.path("outputs").isEmpty(), nb.getKey() + " is committed without outputs");
+      }
+    }
+  }
+
+  @Test
+  void notebooksRunFromTheRunFolderAloneWithTheDataItsRunJsonNames() throws Exception {
+    Map<String, JsonNode> executed = runNotebooks("run-only",
+        Map.of("LENET5_RUN", run.toString()), "training_curves.ipynb", "shards_explorer.ipynb");
+    for (Map.Entry<String, JsonNode> nb : executed.entrySet()) {
+      assertTrue(figures(nb.getValue()) >= 2, nb.getKey() + " drew " + figures(nb.getValue())
+          + " figures");
+    }
+    String text = outputText(executed.get("shards_explorer.ipynb"));
+    assertTrue(text.contains("data folder: " + data.toRealPath() + " (from run.json of "
+        + "LENET5_RUN)"), text);
+    assertTrue(text.contains("labels read from the shards"), text);
+  }
+
+  @Test
+  void shardsExplorerReadsParquetWithAReaderOrSaysClearlyWhyNot() throws Exception {
+    // Parquet data of an earlier version (manifest.json): Debian 12 has no Parquet reader for
+    // pandas, so the explorer must say so and still show what the manifests hold
+    Path parquet = SmallData.prepare(SmallData.realSubset(tmp.resolve("idx-small"), 600, 200),
+        tmp.resolve("parquet-shards"), "parquet", 2);
+    for (String split : List.of("train", "test")) {
+      Files.move(parquet.resolve(split).resolve("_manifest.json"),
+          parquet.resolve(split).resolve("manifest.json"));
+    }
+    Map<String, JsonNode> executed = runNotebooks("parquet",
+        Map.of("LENET5_DATA", "file:" + parquet), "shards_explorer.ipynb");
+    JsonNode nb = executed.get("shards_explorer.ipynb");
+    String text = outputText(nb);
+    assertTrue(text.contains("600 examples in 2 parquet shard(s)"), text);
+    Process probe = new ProcessBuilder("/usr/bin/python3", "-c",
+        "import importlib.util as u, sys; "
+            + "sys.exit(0 if u.find_spec('pyarrow') or u.find_spec('fastparquet') else 1)")
+        .start();
+    assertTrue(probe.waitFor(60, TimeUnit.SECONDS));
+    if (probe.exitValue() == 0) {
+      assertTrue(text.contains("labels read from the shards"), text);
+      assertTrue(figures(nb) >= 2, text);
+    } else {
+      assertTrue(text.contains("Parquet shards cannot be read here: pandas.read_parquet needs "
+          + "pyarrow or fastparquet"), text);
+      assertTrue(text.contains("the manifests' class histograms"), text);
+      assertTrue(figures(nb) >= 1, text);
+    }
+  }
+
+  /**
+   * Executes notebooks headless with nbconvert in an environment that holds exactly the given
+   * LENET5_ variables, and returns each executed notebook (none has an error output).
+   */
+  private static Map<String, JsonNode> runNotebooks(String name, Map<String, String> env,
+      String... notebooks) throws Exception {
     assumeTrue(Files.isExecutable(Path.of(NBCONVERT)), "notebook check skipped: " + NBCONVERT
         + " missing (Debian packages jupyter-nbconvert python3-ipykernel python3-pandas "
         + "python3-matplotlib)");
-    Path out = Files.createDirectories(tmp.resolve("notebooks"));
-    Path log = tmp.resolve("nbconvert.log");
-    ProcessBuilder pb = new ProcessBuilder(NBCONVERT, "--to", "notebook", "--execute",
-        "--ExecutePreprocessor.timeout=300", "--output-dir", out.toString(),
-        "training_curves.ipynb", "shards_explorer.ipynb")
+    Path out = Files.createDirectories(tmp.resolve("notebooks-" + name));
+    Path log = tmp.resolve("nbconvert-" + name + ".log");
+    List<String> cmd = new ArrayList<>(List.of(NBCONVERT, "--to", "notebook", "--execute",
+        "--ExecutePreprocessor.timeout=300", "--output-dir", out.toString()));
+    cmd.addAll(List.of(notebooks));
+    ProcessBuilder pb = new ProcessBuilder(cmd)
         .directory(Path.of("notebooks").toFile())
         .redirectErrorStream(true)
         .redirectOutput(log.toFile());
-    pb.environment().put("LENET5_RUN", run.toString());
-    pb.environment().put("LENET5_DATA", data.toString());
+    pb.environment().keySet().removeIf(k -> k.startsWith("LENET5_"));
+    pb.environment().putAll(env);
     pb.environment().put("MPLBACKEND", "module://matplotlib_inline.backend_inline");
     Process p = pb.start();
     assertTrue(p.waitFor(600, TimeUnit.SECONDS), "nbconvert finished");
     assertEquals(0, p.exitValue(), "nbconvert failed:\n" + Files.readString(log));
-    for (String nb : List.of("training_curves.ipynb", "shards_explorer.ipynb")) {
-      JsonNode executed = Json.mapper().readTree(out.resolve(nb).toFile());
-      int figures = 0;
-      for (JsonNode cell : executed.get("cells")) {
+    Map<String, JsonNode> executed = new HashMap<>();
+    for (String nb : notebooks) {
+      JsonNode done = Json.mapper().readTree(out.resolve(nb).toFile());
+      for (JsonNode cell : done.get("cells")) {
         for (JsonNode o : cell.path("outputs")) {
           assertFalse(o.path("output_type").asText().equals("error"), nb + ": " + o);
-          if (o.path("data").has("image/png")) {
-            figures++;
-          }
         }
       }
-      assertTrue(figures >= 2, nb + " drew " + figures + " figures");
-      JsonNode committed = Json.mapper().readTree(Path.of("notebooks", nb).toFile());
-      for (JsonNode cell : committed.get("cells")) {
-        assertTrue(cell.path("outputs").isEmpty(), nb + " is committed without outputs");
+      executed.put(nb, done);
+    }
+    return executed;
+  }
+
+  private static int figures(JsonNode notebook) {
+    int n = 0;
+    for (JsonNode cell : notebook.get("cells")) {
+      for (JsonNode o : cell.path("outputs")) {
+        n += o.path("data").has("image/png") ? 1 : 0;
       }
     }
+    return n;
+  }
+
+  /** Everything the notebook printed (streams and plain-text results). */
+  private static String outputText(JsonNode notebook) {
+    StringBuilder sb = new StringBuilder();
+    for (JsonNode cell : notebook.get("cells")) {
+      for (JsonNode o : cell.path("outputs")) {
+        JsonNode text = o.has("text") ? o.get("text") : o.path("data").path("text/plain");
+        if (text.isArray()) {
+          text.forEach(t -> sb.append(t.asText()));
+        } else {
+          sb.append(text.asText());
+        }
+      }
+    }
+    return sb.toString();
   }
 
   /**

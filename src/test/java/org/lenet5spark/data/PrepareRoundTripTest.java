@@ -110,6 +110,60 @@ class PrepareRoundTripTest {
     assertEquals(trainLb[0], batches.get(0).getLabels().getRow(0).argMax().getInt(0));
   }
 
+  @ParameterizedTest
+  @EnumSource(ShardFormat.class)
+  void splitFoldersShowReadersOnlyTheirPartsAndWriteNoChecksumSideFiles(ShardFormat format)
+      throws IOException {
+    DatasetPreparer.Result r = prepare("visible-" + format.id(), format, 3, false);
+    java.nio.file.Path out = tmp.resolve("visible-" + format.id());
+    for (String split : List.of("train", "test")) {
+      List<String> visible = new ArrayList<>();
+      try (Stream<java.nio.file.Path> s = Files.list(out.resolve(split))) {
+        s.map(f -> f.getFileName().toString())
+            .filter(n -> !n.startsWith("_") && !n.startsWith("."))
+            .forEach(visible::add);
+      }
+      visible.sort(null);
+      Manifest m = split.equals("train") ? r.train() : r.test();
+      assertEquals(m.shards().stream().map(Manifest.Shard::file).toList(), visible,
+          split + ": a reader that skips hidden names (_x, .x) sees exactly the parts");
+      assertTrue(Files.exists(out.resolve(split).resolve("_manifest.json")), split);
+      assertFalse(Files.exists(out.resolve(split).resolve("manifest.json")), split);
+    }
+    try (Stream<java.nio.file.Path> s = Files.walk(out)) {
+      List<java.nio.file.Path> crc = s.filter(f -> f.toString().endsWith(".crc")).toList();
+      assertTrue(crc.isEmpty(), "no Hadoop checksum side files: " + crc);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(ShardFormat.class)
+  void dataPreparedByEarlierVersionsWithManifestJsonIsStillRead(ShardFormat format)
+      throws IOException {
+    DatasetPreparer.Result r = prepare("legacy-" + format.id(), format, 2, false);
+    ExampleBlock before = ExampleBlock.read(ShardCatalog.open(r.output(), "train", conf), conf);
+    java.nio.file.Path out = tmp.resolve("legacy-" + format.id());
+    for (String split : List.of("train", "test")) {
+      // what earlier versions wrote: the same manifest, named manifest.json
+      Files.move(out.resolve(split).resolve("_manifest.json"),
+          out.resolve(split).resolve("manifest.json"));
+    }
+    assertTrue(IdxInput.isPreparedData(r.output(), conf), "predict/evaluate recognise it");
+    for (String split : List.of("train", "test")) {
+      ShardCatalog cat = ShardCatalog.open(r.output(), split, conf);
+      cat.verifyChecksums(sc);
+      assertEquals(split.equals("train") ? r.train() : r.test(), cat.manifest());
+    }
+    ExampleBlock after = ExampleBlock.read(ShardCatalog.open(r.output(), "train", conf), conf);
+    assertArrayEquals(before.features(), after.features());
+    assertArrayEquals(before.labels(), after.labels());
+    // with neither name the split is refused, naming the current one
+    Files.delete(out.resolve("test/manifest.json"));
+    BadInputException e = assertThrows(BadInputException.class,
+        () -> ShardCatalog.open(r.output(), "test", conf));
+    assertTrue(e.getMessage().startsWith("missing _manifest.json in "), e.getMessage());
+  }
+
   @Test
   void bothFormatsHoldTheSameValues() throws IOException {
     DatasetPreparer.Result p = prepare("same-p", ShardFormat.PARQUET, 2, false);
@@ -138,7 +192,7 @@ class PrepareRoundTripTest {
   @Test
   void failedPrepareLeavesEarlierOutputUntouched() throws IOException {
     prepare("keep", ShardFormat.BINARY, 2, false);
-    java.nio.file.Path manifest = tmp.resolve("keep/train/manifest.json");
+    java.nio.file.Path manifest = tmp.resolve("keep/train/_manifest.json");
     String before = Files.readString(manifest);
     java.nio.file.Path bad = tmp.resolve("bad-idx");
     IdxFixtures.writeDataset(bad, 10, 10, false);
@@ -178,7 +232,7 @@ class PrepareRoundTripTest {
         () -> ShardCatalog.open(r.output(), "train", conf)).getMessage().contains("missing"));
 
     // a manifest whose counts do not add up
-    java.nio.file.Path m = tmp.resolve("broken/test/manifest.json");
+    java.nio.file.Path m = tmp.resolve("broken/test/_manifest.json");
     Files.writeString(m, Files.readString(m).replace("\"count\" : 120", "\"count\" : 121"));
     assertTrue(assertThrows(BadInputException.class,
         () -> ShardCatalog.open(r.output(), "test", conf)).getMessage().contains("up to"));

@@ -61,7 +61,7 @@ class HdfsEndToEndTest {
         root + "/data/shards", "--format", "parquet", "--shards", "2", "--master", "local[2]");
     assertEquals(ExitCodes.OK, prep.code(), prep.err());
     assertTrue(hdfs.exists(new org.apache.hadoop.fs.Path(root + "/data/shards/_SUCCESS")));
-    JsonNode manifest = Json.mapper().readTree(text("/data/shards/train/manifest.json"));
+    JsonNode manifest = Json.mapper().readTree(text("/data/shards/train/_manifest.json"));
     assertEquals(3000, manifest.get("count").asLong());
 
     // Export, as on a cluster: DL4J writes the minibatches under the run's scratch folder on HDFS
@@ -91,6 +91,6 @@ class HdfsEndToEndTest {
     CliRun again = CliRun.of("prepare", "--input", root + "/input/mnist", "--output",
         root + "/data/shards", "--master", "local[1]");
     assertEquals(ExitCodes.BAD_INPUT, again.code());
-    assertEquals(manifest, Json.mapper().readTree(text("/data/shards/train/manifest.json")));
+    assertEquals(manifest, Json.mapper().readTree(text("/data/shards/train/_manifest.json")));
   }
 }

@@ -89,7 +89,7 @@ class BadInputCorpusTest {
   }
 
   static void editManifest(Path dir, String split, String from, String to) throws IOException {
-    Path m = dir.resolve(split + "/manifest.json");
+    Path m = dir.resolve(split + "/_manifest.json");
     String s = Files.readString(m);
     assertTrue(s.contains(from), from);
     Files.writeString(m, s.replaceFirst(java.util.regex.Pattern.quote(from), to));
@@ -160,8 +160,8 @@ class BadInputCorpusTest {
       flipByte(f, 0);
     }, 3, "train"));
     c.add(new Case("manifest: not JSON", d -> Files.writeString(
-        d.resolve("data/train/manifest.json"), "{ not json"), 3, "train"));
-    c.add(new Case("manifest: missing", d -> Files.delete(d.resolve("data/test/manifest.json")),
+        d.resolve("data/train/_manifest.json"), "{ not json"), 3, "train"));
+    c.add(new Case("manifest: missing", d -> Files.delete(d.resolve("data/test/_manifest.json")),
         3, "train"));
     c.add(new Case("manifest: counts do not add up",
         d -> editManifest(d.resolve("data"), "train", "\"count\" : 600", "\"count\" : 601"), 3,
