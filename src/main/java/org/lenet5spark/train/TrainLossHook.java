@@ -1,11 +1,14 @@
 package org.lenet5spark.train;
 
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.util.CollectionAccumulator;
-import org.apache.spark.util.DoubleAccumulator;
 import org.apache.spark.util.LongAccumulator;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.spark.api.TrainingHook;
@@ -16,7 +19,10 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  * A DL4J training hook that runs on the workers after every minibatch and adds the minibatch's
  * loss (DL4J's score, weighted by the number of examples) to Spark accumulators, so the driver
  * gets the mean training loss of each epoch over all workers and minibatches. It travels inside
- * the task closure, which is what makes Spark register its accumulators with each task.
+ * the task closure, which is what makes Spark register its accumulators with each task. Each
+ * minibatch's weighted loss is kept apart (stage, partition, minibatch) and the driver adds them
+ * in that order: a Spark double accumulator would add the tasks' sums in completion order, which
+ * changes the last digits of the loss from one run of the same seed to the next.
  *
  * <p>It also watches for divergence: each task (one worker's share of one averaging round)
  * reports its Spark stage and the first minibatch whose loss is not finite, from which the driver
@@ -25,17 +31,18 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  */
 public final class TrainLossHook implements TrainingHook {
   private static final long serialVersionUID = 1L;
-  private final DoubleAccumulator lossSum;
+  private final CollectionAccumulator<MinibatchLoss> losses;
   private final LongAccumulator examples;
   private final CollectionAccumulator<Integer> stages;
   private final CollectionAccumulator<String> nonFinite;
   /** Minibatches seen by this copy of the hook: the copy of one task. */
   private int minibatchesInTask;
   private int stage = -1;
+  private int partition = -1;
   private boolean reported;
 
   public TrainLossHook(JavaSparkContext sc) {
-    this.lossSum = sc.sc().doubleAccumulator("lenet5.train.lossSum");
+    this.losses = sc.sc().collectionAccumulator("lenet5.train.losses");
     this.examples = sc.sc().longAccumulator("lenet5.train.examples");
     this.stages = sc.sc().collectionAccumulator("lenet5.train.stages");
     this.nonFinite = sc.sc().collectionAccumulator("lenet5.train.nonFinite");
@@ -43,10 +50,19 @@ public final class TrainLossHook implements TrainingHook {
 
   /** Clears the totals (call on the driver before each epoch). */
   public void reset() {
-    lossSum.reset();
+    losses.reset();
     examples.reset();
     stages.reset();
     nonFinite.reset();
+  }
+
+  /** One minibatch's loss times its number of examples, and where it was computed. */
+  record MinibatchLoss(int stage, int partition, int minibatch, double weightedLoss)
+      implements Serializable {
+    private static final Comparator<MinibatchLoss> ORDER = Comparator
+        .comparingInt(MinibatchLoss::stage)
+        .thenComparingInt(MinibatchLoss::partition)
+        .thenComparingInt(MinibatchLoss::minibatch);
   }
 
   /** Where the first non-finite minibatch loss since the last reset was, if there was one. */
@@ -76,7 +92,16 @@ public final class TrainLossHook implements TrainingHook {
   /** Mean training loss since the last reset; NaN when nothing was trained. */
   public double meanLoss() {
     long n = examples.value();
-    return n == 0 ? Double.NaN : lossSum.value() / n;
+    if (n == 0) {
+      return Double.NaN;
+    }
+    List<MinibatchLoss> all = new ArrayList<>(losses.value());
+    all.sort(MinibatchLoss.ORDER);
+    double sum = 0;
+    for (MinibatchLoss l : all) {
+      sum += l.weightedLoss();
+    }
+    return sum / n;
   }
 
   /** Examples trained since the last reset. */
@@ -96,13 +121,14 @@ public final class TrainLossHook implements TrainingHook {
     if (minibatchesInTask++ == 0) {
       TaskContext task = TaskContext.get();
       stage = task == null ? -1 : task.stageId();
+      partition = task == null ? -1 : task.partitionId();
       stages.add(stage);
     }
     if (!Double.isFinite(loss) && !reported) {
       reported = true;
       nonFinite.add(stage + ":" + minibatchesInTask + ":" + loss);
     }
-    lossSum.add(loss * n);
+    losses.add(new MinibatchLoss(stage, partition, minibatchesInTask, loss * n));
     examples.add(n);
   }
 
