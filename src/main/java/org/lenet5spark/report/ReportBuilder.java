@@ -57,14 +57,16 @@ public final class ReportBuilder {
     Configuration conf = HadoopFs.newConfiguration();
     FileSystem fs = HadoopFs.fs(o.outOrDefault(), conf);
     Path out = fs.makeQualified(o.outOrDefault());
+    RunFiles files = new RunFiles(o.run());
+    // read-only input check first: the lock must not create folders for a run that is not there
+    RunRecords records = RunRecords.read(files, conf);
     try (OutputLock lock = OutputLock.acquire(out, conf, "report")) {
-      return buildLocked(o, out, fs, conf, lock);
+      return buildLocked(o, out, fs, conf, lock, files, records);
     }
   }
 
   private static Path buildLocked(ReportOptions o, Path out, FileSystem fs, Configuration conf,
-      OutputLock lock) throws IOException {
-    RunFiles files = new RunFiles(o.run());
+      OutputLock lock, RunFiles files, RunRecords records) throws IOException {
     Publisher.recover(fs, out);
     OutputOwnership.State state = OutputOwnership.inspect(out, OutputOwnership.Kind.REPORT,
         conf);
@@ -73,7 +75,6 @@ public final class ReportBuilder {
     }
     OutputOwnership.checkApart(out, List.of(files.runJson(), files.metricsJsonl(),
         files.confusionJsonl(), files.model()), conf);
-    RunRecords records = RunRecords.read(files, conf);
     byte[] curves = Charts.trainingCurves(records.epochs());
     byte[] confusion = Charts.confusionHeatmap(records.lastConfusion(),
         "Confusion matrix, epoch " + records.lastEpoch().get("epoch").asInt());
