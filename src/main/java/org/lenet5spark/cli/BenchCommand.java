@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.lenet5spark.bench.BenchReport;
 import org.lenet5spark.bench.DataBenchmark;
@@ -17,6 +19,7 @@ import org.lenet5spark.data.DatasetPreparer;
 import org.lenet5spark.data.ShardFormat;
 import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.Json;
+import org.lenet5spark.io.OutputOwnership;
 import org.lenet5spark.train.TrainOptions;
 import org.lenet5spark.io.SparkContexts;
 import picocli.CommandLine.Command;
@@ -45,7 +48,8 @@ final class BenchCommand implements Callable<Integer> {
   String input;
 
   @Option(names = "--work", required = true, paramLabel = "DIR",
-      description = "Scratch folder for the benchmark's outputs (replaced).")
+      description = "Scratch folder for the benchmark's outputs: new, empty, or made by an "
+          + "earlier bench (its contents are replaced).")
   String work;
 
   @Option(names = "--json", required = true, paramLabel = "FILE",
@@ -111,6 +115,9 @@ final class BenchCommand implements Callable<Integer> {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(),
           "--pytorch-rounds must be at least 1, got " + pytorchRounds);
     }
+    String md = markdown != null ? markdown
+        : (json.endsWith(".json") ? json.substring(0, json.length() - 5) : json) + ".md";
+    prepareWork(HadoopFs.resolve(work), HadoopFs.resolve(input), json, md);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("date", Instant.now().toString());
     out.put("machine", machine());
@@ -162,12 +169,47 @@ final class BenchCommand implements Callable<Integer> {
     }
     String text = Json.pretty(out);
     Files.writeString(java.nio.file.Path.of(json), text);
-    String md = markdown != null ? markdown
-        : (json.endsWith(".json") ? json.substring(0, json.length() - 5) : json) + ".md";
     Files.writeString(java.nio.file.Path.of(md),
         BenchReport.markdown(Json.mapper().readTree(text)));
     System.out.print(text);
     return ExitCodes.OK;
+  }
+
+  /**
+   * Before any work: the work folder must be apart from the input and be new, empty or one that
+   * bench made (it then holds {@link OutputOwnership#BENCH_MARKER}), and the figure files must be
+   * new or bench's own; the folder is then created and marked.
+   */
+  private static void prepareWork(Path workPath, Path inputPath, String json, String md)
+      throws java.io.IOException {
+    Configuration conf = HadoopFs.newConfiguration();
+    OutputOwnership.checkApart(workPath, List.of(inputPath), conf);
+    OutputOwnership.inspect(workPath, OutputOwnership.Kind.BENCH_WORK, conf);
+    checkFigureFile(java.nio.file.Path.of(json), "{");
+    checkFigureFile(java.nio.file.Path.of(md), "# lenet5-spark bench");
+    FileSystem fs = HadoopFs.fs(workPath, conf);
+    fs.mkdirs(workPath);
+    fs.create(new Path(workPath, OutputOwnership.BENCH_MARKER), true).close();
+  }
+
+  private static void checkFigureFile(java.nio.file.Path file, String start)
+      throws java.io.IOException {
+    if (!Files.exists(file)) {
+      return;
+    }
+    String head = "";
+    if (Files.isRegularFile(file)) {
+      byte[] b = new byte[200];
+      try (var in = Files.newInputStream(file)) {
+        head = new String(b, 0, Math.max(0, in.readNBytes(b, 0, b.length)),
+            java.nio.charset.StandardCharsets.UTF_8);
+      }
+    }
+    boolean ours = head.startsWith(start) && (!start.equals("{") || head.contains("\"date\""));
+    if (!ours) {
+      throw new org.lenet5spark.io.BadInputException("refusing to overwrite " + file
+          + ": not a figures file written by bench; move it away or choose another name");
+    }
   }
 
   static Map<String, Object> machine() {

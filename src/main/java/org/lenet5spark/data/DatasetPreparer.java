@@ -5,7 +5,6 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -15,6 +14,8 @@ import org.lenet5spark.io.BadInputException;
 import org.lenet5spark.io.Checksums;
 import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.OutputLock;
+import org.lenet5spark.io.OutputOwnership;
+import org.lenet5spark.io.Publisher;
 import org.lenet5spark.io.SerializableHadoopConf;
 import org.lenet5spark.io.SparkContexts;
 import org.slf4j.Logger;
@@ -24,8 +25,11 @@ import org.slf4j.LoggerFactory;
  * The {@code prepare} stage, a Spark job: reads the four IDX files (raw or gzipped) from any
  * Hadoop file system, checks them, computes the normalisation on the training images, and writes
  * float32 shards of both splits in parallel (one Spark task per shard) with a manifest per split.
- * Everything is written into a hidden sibling folder and published by one rename, then
- * {@code _SUCCESS}; a failure leaves the previous output untouched. Runs after {@code fetch};
+ * Everything, {@code _SUCCESS} last, is written into a hidden sibling folder and published by
+ * {@link Publisher} (an interrupted publish is completed or rolled back by the next run); an
+ * existing output is replaced only when it is prepared data ({@link OutputOwnership}) and
+ * {@code --overwrite} is given; a failure leaves the previous output untouched. Runs after
+ * {@code fetch};
  * {@code train} and {@code evaluate} read what it writes.
  */
 public final class DatasetPreparer {
@@ -76,21 +80,25 @@ public final class DatasetPreparer {
   /** Runs the stage, holding the output's lock (see {@link OutputLock}) while it writes. */
   public static Result run(JavaSparkContext sc, Options o) throws IOException {
     try (OutputLock lock = OutputLock.acquire(o.output(), sc.hadoopConfiguration(), "prepare")) {
-      return runLocked(sc, o);
+      return runLocked(sc, o, lock);
     }
   }
 
-  private static Result runLocked(JavaSparkContext sc, Options o) throws IOException {
+  private static Result runLocked(JavaSparkContext sc, Options o, OutputLock lock)
+      throws IOException {
     long t0 = System.nanoTime();
     Configuration conf = sc.hadoopConfiguration();
     FileSystem outFs = HadoopFs.fs(o.output(), conf);
     Path output = outFs.makeQualified(o.output());
-    checkOutput(outFs, output, o.overwrite());
+    Publisher.recover(outFs, output);
+    checkOutput(output, o.overwrite(), conf);
 
     Path trainImagesPath = locate(o.input(), o.names().trainImages(), conf);
     Path trainLabelsPath = locate(o.input(), o.names().trainLabels(), conf);
     Path testImagesPath = locate(o.input(), o.names().testImages(), conf);
     Path testLabelsPath = locate(o.input(), o.names().testLabels(), conf);
+    OutputOwnership.checkApart(output, List.of(o.input(), trainImagesPath, trainLabelsPath,
+        testImagesPath, testLabelsPath), conf);
 
     IdxReader.Images trainImages = IdxReader.readImages(trainImagesPath, conf, ROWS, COLS);
     IdxReader.Labels trainLabels = IdxReader.readLabels(trainLabelsPath, conf);
@@ -102,17 +110,10 @@ public final class DatasetPreparer {
     LOG.info("Read {} training and {} test images; normalisation mean={} std={}",
         trainImages.count(), testImages.count(), norm.mean(), norm.std());
 
-    Path parent = output.getParent();
-    Path staging = new Path(parent, "." + output.getName() + ".tmp-" + UUID.randomUUID());
+    Publisher.Staged staged = Publisher.stage(outFs, output);
+    Path staging = staged.dir();
     boolean published = false;
     try {
-      try {
-        if (!outFs.mkdirs(staging)) {
-          throw new IOException("mkdirs returned false");
-        }
-      } catch (IOException e) {
-        throw new BadInputException("cannot write to " + parent + ": " + HadoopFs.oneLine(e), e);
-      }
       SerializableHadoopConf shc = new SerializableHadoopConf(conf);
       Manifest train = writeSplit(sc, shc, staging, "train", trainImages, trainLabels, norm,
           List.of(source("images", trainImagesPath, conf), source("labels", trainLabelsPath, conf)),
@@ -121,48 +122,30 @@ public final class DatasetPreparer {
       Manifest test = writeSplit(sc, shc, staging, "test", testImages, testLabels, norm,
           List.of(source("images", testImagesPath, conf), source("labels", testLabelsPath, conf)),
           o.format(), testShards);
-      publish(outFs, staging, output);
+      outFs.create(new Path(staging, SUCCESS), true).close();
+      Publisher.publish(staged, lock);
       published = true;
-      outFs.create(new Path(output, SUCCESS), true).close();
       double secs = (System.nanoTime() - t0) / 1e9;
       LOG.info("Prepared {} ({} shards) in {} s", output, o.format().id(), secs);
       return new Result(output, train, test, secs);
     } finally {
       if (!published) {
-        HadoopFs.deleteQuietly(outFs, staging);
+        Publisher.discard(staged);
       }
     }
   }
 
-  /** Refuses to replace an output that holds anything, unless asked to. */
-  static void checkOutput(FileSystem fs, Path output, boolean overwrite) throws IOException {
-    if (fs.exists(output)) {
-      if (!fs.getFileStatus(output).isDirectory()) {
-        throw new BadInputException("output " + output + " exists and is a file");
-      }
-      if (fs.listStatus(output).length > 0 && !overwrite) {
-        throw new BadInputException("output " + output
-            + " already exists and is not empty (pass --overwrite to replace it)");
-      }
-    }
-  }
-
-  private static void publish(FileSystem fs, Path staging, Path output) throws IOException {
-    Path old = null;
-    if (fs.exists(output)) {
-      old = new Path(output.getParent(), "." + output.getName() + ".old-" + UUID.randomUUID());
-      if (!fs.rename(output, old)) {
-        throw new IOException("could not move the previous output " + output + " aside");
-      }
-    }
-    if (!fs.rename(staging, output)) {
-      if (old != null) {
-        fs.rename(old, output);
-      }
-      throw new IOException("could not rename " + staging + " to " + output);
-    }
-    if (old != null) {
-      HadoopFs.deleteQuietly(fs, old);
+  /**
+   * Refuses an output that is not prepared data written by this job ({@link OutputOwnership}),
+   * and prepared data unless asked to replace it.
+   */
+  static void checkOutput(Path output, boolean overwrite, Configuration conf)
+      throws IOException {
+    OutputOwnership.State state = OutputOwnership.inspect(output,
+        OutputOwnership.Kind.PREPARED, conf);
+    if (state == OutputOwnership.State.OURS && !overwrite) {
+      throw new BadInputException("output " + output
+          + " already holds prepared data (pass --overwrite to replace it)");
     }
   }
 

@@ -58,7 +58,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Files are written to a hidden staging folder inside the target and moved into the target only
  * once every file is verified; on any failure the staging folder is removed, so the target never
- * holds a partial or unverified file. Files already present with the right checksum are kept.
+ * holds a partial or unverified file. Files already present with the right checksum are kept; a
+ * present file with a wrong checksum is replaced only when it is an IDX file (a damaged copy),
+ * anything else under one of the four names is refused and kept.
  */
 public final class MnistFetcher {
   /** The mirrors tried in order when none are given. */
@@ -280,9 +282,27 @@ public final class MnistFetcher {
       LOG.info("{} is already present with the expected SHA-256", existing);
       return new FetchedFile(f.name(), "already present", Files.size(existing), sha, true);
     }
-    LOG.warn("{} is present but its SHA-256 is {}, expected {}: replacing it", existing, sha,
-        f.sha256());
+    if (!looksLikeIdx(existing)) {
+      throw new BadInputException("refusing to replace " + existing + ": its SHA-256 is " + sha
+          + " and it is not an IDX file, so fetch did not write it; move it away");
+    }
+    LOG.warn("{} is present but its SHA-256 is {}, expected {}: replacing this damaged IDX file",
+        existing, sha, f.sha256());
     return null;
+  }
+
+  /**
+   * Whether a file starts like an unsigned-byte IDX file (magic 0x0801 or 0x0803): a damaged
+   * copy of what fetch writes, which it may replace; anything else is not fetch's to replace.
+   */
+  private static boolean looksLikeIdx(Path file) throws IOException {
+    byte[] head = new byte[4];
+    try (InputStream in = Files.newInputStream(file)) {
+      if (in.readNBytes(head, 0, 4) < 4) {
+        return false;
+      }
+    }
+    return head[0] == 0 && head[1] == 0 && head[2] == 0x08 && (head[3] == 1 || head[3] == 3);
   }
 
   private FetchedFile download(HttpClient client, ScheduledExecutorService watchdog,

@@ -27,6 +27,7 @@ import org.lenet5spark.eval.InputNormalization;
 import org.lenet5spark.io.BadInputException;
 import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.ModelStore;
+import org.lenet5spark.io.OutputOwnership;
 import org.lenet5spark.io.SerializableHadoopConf;
 import org.lenet5spark.io.SparkContexts;
 import org.lenet5spark.model.LeNet5;
@@ -60,8 +61,13 @@ public final class PredictJob {
   /** Runs the job; {@code stdout} receives the CSV when no output file is given. */
   public static Summary run(PredictOptions o, PrintStream stdout) throws IOException {
     Configuration conf = HadoopFs.newConfiguration();
-    if (o.output() != null && HadoopFs.exists(o.output(), conf) && !o.overwrite()) {
-      throw new BadInputException("output exists: " + o.output() + " (use --overwrite)");
+    if (o.output() != null) {
+      OutputOwnership.checkApart(o.output(), List.of(o.model(), o.input()), conf);
+      OutputOwnership.State state = OutputOwnership.inspect(o.output(),
+          OutputOwnership.Kind.PREDICTIONS, conf);
+      if (state == OutputOwnership.State.OURS && !o.overwrite()) {
+        throw new BadInputException("output exists: " + o.output() + " (use --overwrite)");
+      }
     }
     byte[] modelBytes = HadoopFs.readAll(o.model(), conf, ModelStore.MAX_MODEL_BYTES);
     ModelStore.Loaded loaded = ModelStore.load(o.model(), conf, false,

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -19,6 +18,9 @@ import org.lenet5spark.eval.Misclassified;
 import org.lenet5spark.io.BadInputException;
 import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.ModelStore;
+import org.lenet5spark.io.OutputLock;
+import org.lenet5spark.io.OutputOwnership;
+import org.lenet5spark.io.Publisher;
 import org.lenet5spark.io.RunFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,9 +29,11 @@ import org.slf4j.LoggerFactory;
  * The {@code report} job: reads a training run ({@link RunRecords}), renders the training curves
  * and the last epoch's confusion matrix ({@link Charts}), finds the worst misclassified test
  * digits with the run's model ({@link Misclassified}, {@link DigitGrid}) and writes the PNGs and
- * the self-contained {@code index.html} ({@link HtmlPage}). The folder is built as a hidden
- * sibling and published by a rename, with {@code _SUCCESS} last; a complete report is replaced
- * only when asked. Runs after {@code train}.
+ * the self-contained {@code index.html} ({@link HtmlPage}). Holding the folder's
+ * {@link OutputLock}, it builds the folder as a hidden sibling with {@code _SUCCESS} last and
+ * publishes it with {@link Publisher}; an existing folder is replaced only when it is a report
+ * ({@link OutputOwnership}) and {@code --overwrite} is given, and never when it equals, contains
+ * or lies inside what the report reads. Runs after {@code train}.
  */
 public final class ReportBuilder {
   /** Training curves file name. */
@@ -51,13 +55,26 @@ public final class ReportBuilder {
   /** Builds the report and returns its folder. */
   public static Path build(ReportOptions o) throws IOException {
     Configuration conf = HadoopFs.newConfiguration();
+    FileSystem fs = HadoopFs.fs(o.outOrDefault(), conf);
+    Path out = fs.makeQualified(o.outOrDefault());
     RunFiles files = new RunFiles(o.run());
-    Path out = o.outOrDefault();
-    FileSystem fs = HadoopFs.fs(out, conf);
-    if (fs.exists(new Path(out, SUCCESS)) && !o.overwrite()) {
+    // read-only input check first: the lock must not create folders for a run that is not there
+    RunRecords records = RunRecords.read(files, conf);
+    try (OutputLock lock = OutputLock.acquire(out, conf, "report")) {
+      return buildLocked(o, out, fs, conf, lock, files, records);
+    }
+  }
+
+  private static Path buildLocked(ReportOptions o, Path out, FileSystem fs, Configuration conf,
+      OutputLock lock, RunFiles files, RunRecords records) throws IOException {
+    Publisher.recover(fs, out);
+    OutputOwnership.State state = OutputOwnership.inspect(out, OutputOwnership.Kind.REPORT,
+        conf);
+    if (state == OutputOwnership.State.OURS && !o.overwrite()) {
       throw new BadInputException("a complete report exists in " + out + " (use --overwrite)");
     }
-    RunRecords records = RunRecords.read(files, conf);
+    OutputOwnership.checkApart(out, List.of(files.runJson(), files.metricsJsonl(),
+        files.confusionJsonl(), files.model()), conf);
     byte[] curves = Charts.trainingCurves(records.epochs());
     byte[] confusion = Charts.confusionHeatmap(records.lastConfusion(),
         "Confusion matrix, epoch " + records.lastEpoch().get("epoch").asInt());
@@ -66,6 +83,7 @@ public final class ReportBuilder {
         o.kernels());
     Normalization norm = InputNormalization.of(model.normalizer(), files.model().toString());
     Path data = o.data() != null ? o.data() : configuredData(records);
+    OutputOwnership.checkApart(out, List.of(data), conf);
     ExampleBlock test = testBlock(data, norm, conf);
     List<Misclassified.Mistake> worst = Misclassified.worst(model.network(), test, o.worst(),
         1000);
@@ -81,23 +99,23 @@ public final class ReportBuilder {
     notes.add("test data: " + data + " (" + test.count() + " examples)");
     String html = HtmlPage.render(records, images, notes);
 
-    Path tmp = new Path(out.getParent(), "." + out.getName() + ".tmp-" + UUID.randomUUID());
+    Publisher.Staged staged = Publisher.stage(fs, out);
+    Path tmp = staged.dir();
     boolean published = false;
     try {
-      fs.mkdirs(tmp);
       write(fs, new Path(tmp, CURVES), curves);
       write(fs, new Path(tmp, CONFUSION), confusion);
       write(fs, new Path(tmp, MISTAKES), grid);
       write(fs, new Path(tmp, PAGE), html.getBytes(StandardCharsets.UTF_8));
       write(fs, new Path(tmp, SUCCESS), new byte[0]);
-      publish(fs, tmp, out);
+      Publisher.publish(staged, lock);
       published = true;
     } finally {
       if (!published) {
-        HadoopFs.deleteQuietly(fs, tmp);
+        Publisher.discard(staged);
       }
     }
-    return fs.makeQualified(out);
+    return out;
   }
 
   private static Path configuredData(RunRecords records) {
@@ -129,26 +147,6 @@ public final class ReportBuilder {
   private static void write(FileSystem fs, Path p, byte[] bytes) throws IOException {
     try (var out = fs.create(p, false)) {
       out.write(bytes);
-    }
-  }
-
-  /** Renames {@code tmp} to {@code out}, moving an existing {@code out} aside first. */
-  private static void publish(FileSystem fs, Path tmp, Path out) throws IOException {
-    Path old = null;
-    if (fs.exists(out)) {
-      old = new Path(out.getParent(), "." + out.getName() + ".old-" + UUID.randomUUID());
-      if (!fs.rename(out, old)) {
-        throw new IOException("cannot move the previous report " + out + " aside");
-      }
-    }
-    if (!fs.rename(tmp, out)) {
-      if (old != null) {
-        fs.rename(old, out);
-      }
-      throw new IOException("cannot publish the report as " + out);
-    }
-    if (old != null) {
-      HadoopFs.deleteQuietly(fs, old);
     }
   }
 }

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Properties;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.lenet5spark.data.ShardCatalog;
+import org.lenet5spark.io.OutputOwnership;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -46,6 +47,8 @@ public final class RunInfo {
     versions.put("nd4j_environment", env);
 
     Map<String, Object> run = new LinkedHashMap<>();
+    // the marker by which a later --overwrite recognises this folder as a run of this job
+    run.put(OutputOwnership.RUN_MARKER_KEY, OutputOwnership.RUN_MARKER);
     run.put("status", "running");
     run.put("started", Instant.now().toString());
     run.put("spark_master", sc == null ? null : sc.master());

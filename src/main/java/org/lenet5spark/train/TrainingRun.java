@@ -66,17 +66,18 @@ public final class TrainingRun {
    */
   public static Result run(JavaSparkContext sc, Configuration conf, TrainOptions o)
       throws IOException {
-    try (OutputLock lock = OutputLock.acquire(o.output(), conf, "train")) {
-      return runLocked(sc, conf, o);
+    try (OutputLock lock = OutputLock.acquire(o.output(), conf, "train");
+        RunOutput target = RunOutput.open(o, conf, lock)) {
+      return runLocked(sc, conf, o, target);
     }
   }
 
-  private static Result runLocked(JavaSparkContext sc, Configuration conf, TrainOptions o)
-      throws IOException {
+  private static Result runLocked(JavaSparkContext sc, Configuration conf, TrainOptions o,
+      RunOutput target) throws IOException {
     FileSystem fs = HadoopFs.fs(o.output(), conf);
-    RunFiles files = new RunFiles(fs.makeQualified(o.output()));
+    RunFiles files = target.files();
     // everything a resume depends on is checked before anything in the folder is written
-    boolean published = checkOutput(fs, files, o);
+    boolean published = target.holdsPublishedRun();
     Map<String, Object> previous = o.resume() ? previousRunInfo(files, conf, published) : null;
 
     ShardCatalog train = ShardCatalog.open(o.data(), "train", conf);
@@ -198,6 +199,7 @@ public final class TrainingRun {
       HadoopFs.writeStringAtomically(files.runJson(), conf, Json.pretty(runInfo));
       throw e;
     }
+    target.checkHeld();
     ModelStore.save(net, norm, files.model(), conf);
     runInfo.put("status", "complete");
     runInfo.remove("extending_from_epoch");
@@ -205,8 +207,10 @@ public final class TrainingRun {
     runInfo.put("final_test_accuracy", epochs.isEmpty() ? null
         : epochs.get(epochs.size() - 1).testAccuracy());
     HadoopFs.writeStringAtomically(files.runJson(), conf, Json.pretty(runInfo));
+    target.checkHeld();
     fs.create(files.success(), true).close();
-    return new Result(files, epochs, false);
+    target.publish();
+    return new Result(target.published(), epochs, false);
   }
 
   /**
@@ -225,44 +229,6 @@ public final class TrainingRun {
     }
     return Json.parse(HadoopFs.readString(files.runJson(), conf, 16L << 20), Map.class,
         files.runJson().toString());
-  }
-
-  /**
-   * Applies the output rules; returns true when the folder holds {@code _SUCCESS} and
-   * {@code --resume} was given (the resume checks then decide between a no-op, an extension and
-   * a refusal).
-   */
-  static boolean checkOutput(FileSystem fs, RunFiles files, TrainOptions o) throws IOException {
-    Path root = files.root();
-    if (fs.exists(root)) {
-      if (!fs.getFileStatus(root).isDirectory()) {
-        throw new BadInputException("output " + root + " exists and is a file");
-      }
-      boolean complete = fs.exists(files.success());
-      boolean nonEmpty = fs.listStatus(root).length > 0;
-      if (complete && o.resume()) {
-        return true;
-      }
-      if (nonEmpty && o.overwrite()) {
-        if (!fs.delete(root, true)) {
-          throw new IOException("could not delete the previous run " + root);
-        }
-      } else if (complete) {
-        throw new BadInputException("output " + root + " holds a complete run (pass --resume "
-            + "to accept it as done, or --overwrite to replace it)");
-      } else if (nonEmpty && !o.resume()) {
-        throw new BadInputException("output " + root + " holds an unfinished run (pass --resume "
-            + "to continue it, or --overwrite to replace it)");
-      }
-    }
-    try {
-      if (!fs.mkdirs(root)) {
-        throw new IOException("mkdirs returned false");
-      }
-    } catch (IOException e) {
-      throw new BadInputException("cannot write to " + root + ": " + HadoopFs.oneLine(e), e);
-    }
-    return false;
   }
 
   private static void checkSameRun(Checkpoints.State s, TrainOptions o, String fingerprint,

@@ -238,7 +238,9 @@ final class MnistFetcherTest {
     assertTrue(again.files().stream().allMatch(FetchedFile::alreadyPresent));
     assertEquals(0, again.fetchedCount());
 
-    Files.write(target.resolve(NAMES[1]), new byte[] {1, 2, 3});
+    byte[] damaged = Files.readAllBytes(target.resolve(NAMES[1]));
+    damaged[damaged.length - 1] ^= 1;
+    Files.write(target.resolve(NAMES[1]), damaged);
     Summary repaired = fetcher.fetchFromMirrors(target);
     assertEquals(5, goodRequests.get(), "only the wrong file is downloaded");
     assertEquals(1, repaired.fetchedCount());
@@ -247,9 +249,22 @@ final class MnistFetcherTest {
   }
 
   @Test
+  void aFileThatIsNotIdxUnderAnMnistNameIsRefusedAndKept() throws IOException {
+    Path target = Files.createDirectories(tmp.resolve("mnist"));
+    byte[] mine = "my own notes\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    Files.write(target.resolve(NAMES[1]), mine);
+    BadInputException e = assertThrows(BadInputException.class,
+        () -> fetcher(base + "/good/").fetchFromMirrors(target));
+    assertTrue(e.getMessage().contains(target.resolve(NAMES[1]).toString()), e.getMessage());
+    assertEquals(0, goodRequests.get(), "refused before downloading anything");
+    assertEquals(Set.of(NAMES[1]), names(target));
+    assertArrayEquals(mine, Files.readAllBytes(target.resolve(NAMES[1])));
+  }
+
+  @Test
   void wrongPresentFileIsKeptWhenTheFetchFails() throws IOException {
     Path target = Files.createDirectories(tmp.resolve("mnist"));
-    byte[] old = {9, 9, 9};
+    byte[] old = {0, 0, 8, 1, 9, 9, 9}; // a damaged IDX labels file: fetch may replace it
     Files.write(target.resolve(NAMES[3]), old);
     assertThrows(BadInputException.class, () -> fetcher(base + "/bad/").fetchFromMirrors(target));
     assertEquals(Set.of(NAMES[3]), names(target));

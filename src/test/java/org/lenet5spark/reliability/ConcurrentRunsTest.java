@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -93,15 +94,66 @@ class ConcurrentRunsTest {
 
     Path other = tmp.resolve("other-host");
     Path otherLock = Path.of(OutputLock.lockFileOf(HadoopFs.resolve(other.toString())).toUri());
-    Files.writeString(otherLock, "{\"host\":\"elsewhere\",\"pid\":1,\"command\":\"train\"}");
-    CliRun live = CliRun.of("prepare", "--input", idx.toString(), "--output", other.toString(),
-        "--master", "local[1]");
-    assertEquals(ExitCodes.LOCKED, live.code(), "a fresh lock of another host is respected");
-    Files.setLastModifiedTime(otherLock, FileTime.fromMillis(System.currentTimeMillis()
-        - 3_600_000));
-    CliRun stale = CliRun.of("prepare", "--input", idx.toString(), "--output", other.toString(),
-        "--master", "local[1]");
-    assertEquals(ExitCodes.OK, stale.code(), stale.err());
-    assertFalse(Files.exists(otherLock));
+    Files.writeString(otherLock, "{\"token\":\"t\",\"host\":\"elsewhere\",\"pid\":1,"
+        + "\"command\":\"train\"}");
+    System.setProperty(OutputLock.STALE_PROPERTY, "2");
+    AtomicBoolean beating = new AtomicBoolean(true);
+    Thread heartbeat = new Thread(() -> {
+      // another host's live run, whose clock is an hour behind ours
+      long t = System.currentTimeMillis() - 3_600_000;
+      while (beating.get()) {
+        try {
+          Files.setLastModifiedTime(otherLock, FileTime.fromMillis(t += 1000));
+          Thread.sleep(200);
+        } catch (IOException | InterruptedException e) {
+          return;
+        }
+      }
+    });
+    try {
+      heartbeat.start();
+      CliRun live = CliRun.of("prepare", "--input", idx.toString(), "--output",
+          other.toString(), "--master", "local[1]");
+      assertEquals(ExitCodes.LOCKED, live.code(), "a heartbeating lock of another host is "
+          + "respected, whatever its clock says");
+      beating.set(false);
+      heartbeat.join();
+      CliRun stale = CliRun.of("prepare", "--input", idx.toString(), "--output",
+          other.toString(), "--master", "local[1]");
+      assertEquals(ExitCodes.OK, stale.code(), stale.err());
+      assertFalse(Files.exists(otherLock));
+    } finally {
+      beating.set(false);
+      System.clearProperty(OutputLock.STALE_PROPERTY);
+    }
+  }
+
+  @Test
+  void aRunThatLostItsLockStopsWithExitFourAndPublishesNothing() throws Exception {
+    Path out = tmp.resolve("taken");
+    List<String> args = List.of("train", "--engine", "local", "--data", data.toString(),
+        "--output", out.toString(), "--epochs", "3");
+    File log = tmp.resolve("taken.log").toFile();
+    Process first = ChildJvm.start(log, args);
+    Path lock = Path.of(OutputLock.lockFileOf(HadoopFs.resolve(out.toString())).toUri());
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+    while (!Files.exists(out.resolve("run.json")) && first.isAlive()
+        && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertTrue(first.isAlive(), Files.readString(log.toPath()));
+    // another run takes the output over (as after a wrong staleness verdict)
+    String foreign = "{\"token\":\"other-run\",\"host\":\"elsewhere\",\"pid\":1}";
+    Files.delete(lock);
+    Files.writeString(lock, foreign);
+    assertTrue(first.waitFor(5, TimeUnit.MINUTES));
+    String text = Files.readString(log.toPath());
+    assertEquals(ExitCodes.LOCKED, first.exitValue(), text);
+    assertTrue(text.contains("error: lost the lock of output"), text);
+    assertFalse(Files.exists(out.resolve("model.zip")), "no model published");
+    assertFalse(Files.exists(out.resolve("_SUCCESS")), "no _SUCCESS");
+    assertTrue(Files.exists(out.resolve("metrics.jsonl")), "completed epochs are kept");
+    assertEquals(foreign, Files.readString(lock), "the new owner's lock is left alone");
+    Files.delete(lock);
   }
 }

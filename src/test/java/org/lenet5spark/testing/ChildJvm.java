@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.lenet5spark.cli.Lenet5Cli;
 
 /** Starts the CLI in a separate JVM (with the test classpath), for tests that kill processes. */
@@ -14,6 +15,12 @@ public final class ChildJvm {
 
   /** Starts {@code lenet5-spark args...}, output to {@code log}. */
   public static Process start(File log, List<String> args) throws IOException {
+    return start(log, args, Map.of());
+  }
+
+  /** Starts {@code lenet5-spark args...} with extra environment variables; output to log. */
+  public static Process start(File log, List<String> args, Map<String, String> env)
+      throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(Java17Flags.read());
@@ -22,6 +29,7 @@ public final class ChildJvm {
     cmd.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log);
     pb.environment().put("OMP_NUM_THREADS", "1");
+    pb.environment().putAll(env);
     return pb.start();
   }
 }
