@@ -95,11 +95,7 @@ public final class IdxReader {
       }
       byte[] labels = readBody(in, path, count);
       for (int i = 0; i < labels.length; i++) {
-        int v = labels[i] & 0xff;
-        if (v >= NUM_CLASSES) {
-          throw new BadInputException(path + ": label " + v + " at index " + i
-              + " is out of range 0-" + (NUM_CLASSES - 1));
-        }
+        ExampleChecks.label(labels[i] & 0xff, path.toString(), i);
       }
       return new Labels(path.toString(), count, labels);
     }

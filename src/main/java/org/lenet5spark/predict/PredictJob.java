@@ -18,7 +18,6 @@ import org.lenet5spark.compat.Dl4jWorkarounds;
 import org.lenet5spark.data.DigitImage;
 import org.lenet5spark.data.ExampleBlock;
 import org.lenet5spark.data.IdxInput;
-import org.lenet5spark.data.IdxReader;
 import org.lenet5spark.data.Manifest;
 import org.lenet5spark.data.Normalization;
 import org.lenet5spark.data.ShardFormat;
@@ -260,9 +259,6 @@ public final class PredictJob {
       while ((n = r.read(f, labels, indices, Predictor.BATCH)) > 0) {
         String[] ids = new String[n];
         for (int i = 0; i < n; i++) {
-          if (labels[i] < 0 || labels[i] >= IdxReader.NUM_CLASSES) {
-            throw new BadInputException("label " + labels[i] + " out of range in " + shard);
-          }
           ids[i] = Integer.toString(indices[i]);
         }
         out.addAll(predictor.predict(f, labels, ids, 0, n));
