@@ -6,6 +6,7 @@ import java.util.Map;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.storage.StorageLevel;
 import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.io.Redact;
 import org.lenet5spark.model.LeNet5;
 import org.lenet5spark.model.kernels.FusedAdam;
 import org.nd4j.linalg.learning.config.Adam;
@@ -184,11 +185,11 @@ public record TrainOptions(Path data, Path output, String engine, int epochs, in
     return m;
   }
 
-  /** Every resolved setting, for run.json. */
+  /** Every resolved setting, for run.json (locations without user-info, {@link Redact}). */
   public Map<String, Object> describe() {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("data", data.toString());
-    m.put("output", output.toString());
+    m.put("data", Redact.uri(data));
+    m.put("output", Redact.uri(output));
     m.putAll(trajectorySettings());
     m.put("workers", workers);
     m.put("averaging_frequency", averagingFrequency);
@@ -198,7 +199,7 @@ public record TrainOptions(Path data, Path output, String engine, int epochs, in
     m.put("aggregation_depth", aggregationDepth);
     m.put("storage_level", storageLevel);
     m.put("repartition", repartition);
-    m.put("export_dir", exportDir == null ? null : exportDir.toString());
+    m.put("export_dir", Redact.uri(exportDir));
     m.put("keep_checkpoints", keepCheckpoints);
     m.put("resume", resume);
     m.put("overwrite", overwrite);

@@ -74,7 +74,8 @@ public final class TrainingRun {
     RunFiles files = new RunFiles(fs.makeQualified(o.output()));
     if (checkOutput(fs, files, o)) {
       List<EpochMetrics> done = readMetrics(files, conf);
-      System.out.printf("run %s is already complete (%d epochs); nothing to do%n", files.root(),
+      System.out.printf("run %s is already complete (%d epochs); nothing to do%n",
+          org.lenet5spark.io.Redact.uri(files.root()),
           done.size());
       return new Result(files, done, true);
     }
