@@ -230,10 +230,10 @@ class BadInputCorpusTest {
           updateCrc(d.resolve("data"), "train", 0);
         }));
     c.add(new DataCase("shard: infinite pixel (checksum updated)", "test",
-        "part-00001.bin: record 99 has pixel 0 = Infinity", d -> {
-          putInt(d.resolve("data/test/part-00001.bin"), BinaryShardCodec.HEADER_SIZE
-              + 99L * RECORD + 8, Float.floatToRawIntBits(Float.POSITIVE_INFINITY));
-          updateCrc(d.resolve("data"), "test", 1);
+        "part-00000.bin: record 199 has pixel 0 = Infinity", d -> {
+          putInt(d.resolve("data/test/part-00000.bin"), BinaryShardCodec.HEADER_SIZE
+              + 199L * RECORD + 8, Float.floatToRawIntBits(Float.POSITIVE_INFINITY));
+          updateCrc(d.resolve("data"), "test", 0);
         }));
     c.add(new DataCase("shard: a label that the class histogram does not count (checksum "
         + "updated)", "train", "the manifest's class_histogram says", d -> {
@@ -248,7 +248,7 @@ class BadInputCorpusTest {
             "{ not json")));
     c.add(new DataCase("manifest: missing", "test", "missing " + Manifest.FILE_NAME,
         d -> Files.delete(d.resolve("data/test").resolve(Manifest.FILE_NAME))));
-    c.add(new DataCase("manifest: counts do not add up", "train", "shard counts add up to",
+    c.add(new DataCase("manifest: counts do not add up", "train", "the manifest announces 601",
         d -> editJson(d.resolve("data"), "train", m -> m.put("count", 601))));
     c.add(new DataCase("manifest: shard name escapes the folder", "train",
         "invalid shard file name ../part-00000.bin",
@@ -256,8 +256,8 @@ class BadInputCorpusTest {
     c.add(new DataCase("manifest: shard name with a colon", "train",
         "invalid shard file name part:00000.bin",
         d -> editManifest(d.resolve("data"), "train", "part-00000.bin", "part:00000.bin")));
-    c.add(new DataCase("manifest: shard listed twice", "test", "a name listed once",
-        d -> editManifest(d.resolve("data"), "test", "part-00001.bin", "part-00000.bin")));
+    c.add(new DataCase("manifest: shard listed twice", "train", "a name listed once",
+        d -> editManifest(d.resolve("data"), "train", "part-00001.bin", "part-00000.bin")));
     c.add(new DataCase("manifest: unknown format", "train", "unknown shard format",
         d -> editJson(d.resolve("data"), "train", m -> m.put("format", "csv"))));
     c.add(new DataCase("manifest: unsupported version", "test", "unsupported manifest version",
