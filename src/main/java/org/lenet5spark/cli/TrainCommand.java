@@ -47,7 +47,8 @@ final class TrainCommand implements Callable<Integer> {
   int workers;
 
   @Option(names = "--batch-size", defaultValue = "" + TrainOptions.DEFAULT_BATCH_SIZE,
-      description = "Minibatch size per worker (default: ${DEFAULT-VALUE}).")
+      description = "Minibatch size per worker, 1-" + TrainOptions.MAX_BATCH_SIZE
+          + " (default: ${DEFAULT-VALUE}).")
   int batchSize;
 
   @Option(names = "--averaging-frequency",

@@ -53,7 +53,15 @@ public final class ModelStore {
    */
   public static Loaded load(Path source, Configuration conf, boolean loadUpdater)
       throws IOException {
-    byte[] bytes = HadoopFs.readAll(source, conf, MAX_MODEL_BYTES);
+    return load(HadoopFs.readAll(source, conf, MAX_MODEL_BYTES), source, loadUpdater);
+  }
+
+  /**
+   * Loads a model from the bytes of {@code model.zip} read once by the caller (who may then pass
+   * those very bytes on, as {@code predict} broadcasts them), checked by {@link ModelZipGuard}
+   * first; {@code source} names the file in errors.
+   */
+  public static Loaded load(byte[] bytes, Path source, boolean loadUpdater) {
     ModelZipGuard.check(bytes, source.toString());
     try {
       MultiLayerNetwork net = ModelSerializer.restoreMultiLayerNetwork(

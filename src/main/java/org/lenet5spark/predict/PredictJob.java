@@ -61,8 +61,9 @@ public final class PredictJob {
     if (o.output() != null && HadoopFs.exists(o.output(), conf) && !o.overwrite()) {
       throw new BadInputException("output exists: " + o.output() + " (use --overwrite)");
     }
+    // read once: the bytes checked by ModelZipGuard here are the bytes the executors restore
     byte[] modelBytes = HadoopFs.readAll(o.model(), conf, ModelStore.MAX_MODEL_BYTES);
-    ModelStore.Loaded loaded = ModelStore.load(o.model(), conf, false);
+    ModelStore.Loaded loaded = ModelStore.load(modelBytes, o.model(), false);
     Normalization norm = InputNormalization.of(loaded.normalizer(), o.model().toString());
     PredictInput in = PredictInput.detect(o.input(), o.split(), o.imagesName(), o.labelsName(),
         conf);
