@@ -190,9 +190,9 @@ class BadInputCorpusTest {
     }
   }
 
-  /** Every command and engine that reads prepared data. */
+  /** Every command and engine that reads prepared data ({@code report} reads the test split). */
   static final List<String> READERS = List.of("train --engine spark", "train --engine local",
-      "evaluate", "predict --engine local", "predict --engine spark");
+      "evaluate", "predict --engine local", "predict --engine spark", "report");
 
   static final int RECORD = BinaryShardCodec.recordSize(28, 28);
 
@@ -299,6 +299,9 @@ class BadInputCorpusTest {
     List<Arguments> out = new ArrayList<>();
     for (DataCase c : dataCases()) {
       for (String reader : READERS) {
+        if (reader.equals("report") && !c.split().equals("test")) {
+          continue;
+        }
         out.add(Arguments.of(c, reader));
       }
     }
@@ -307,8 +310,9 @@ class BadInputCorpusTest {
 
   /**
    * Every case of broken prepared data through every reader: train on the default Spark engine
-   * and on the local engine, evaluate, and predict in one process and on Spark; the same exit
-   * code, the same cause in one line, and nothing published.
+   * and on the local engine, evaluate, predict in one process and on Spark, and report (its
+   * misclassified digits, for the cases that break the test split); the same exit code, the
+   * same cause in one line, and nothing published.
    */
   @ParameterizedTest(name = "{0} / {1}")
   @MethodSource("dataCorpus")
@@ -324,6 +328,8 @@ class BadInputCorpusTest {
           out.toString(), "--epochs", "1", "--workers", "2"));
       case "evaluate" -> args.addAll(List.of("--model", goodModel.toString(), "--data",
           d.resolve("data").toString(), "--split", c.split()));
+      case "report" -> args.addAll(List.of("--run", goodModel.getParent().toString(), "--data",
+          d.resolve("data").toString(), "--out", out.toString()));
       default -> args.addAll(List.of("--model", goodModel.toString(), "--input",
           d.resolve("data").toString(), "--split", c.split(), "--output", preds.toString()));
     }
@@ -341,6 +347,7 @@ class BadInputCorpusTest {
     assertFalse(Files.exists(out.resolve("_SUCCESS")), "no _SUCCESS: " + what);
     assertFalse(Files.exists(out.resolve("model.zip")), "no model.zip: " + what);
     assertFalse(Files.exists(preds), "no predictions: " + what);
+    assertFalse(Files.exists(out.resolve("index.html")), "no report: " + what);
   }
 
   /** Rewrites the CRC32 of shard {@code index} of a split in its manifest after an edit. */
