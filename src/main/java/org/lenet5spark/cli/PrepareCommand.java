@@ -67,7 +67,8 @@ final class PrepareCommand implements Callable<Integer> {
         overwrite));
     DatasetPreparer.Result r = DatasetPreparer.runWithSpark(o, master);
     System.out.printf("prepared %s: %d train + %d test images as %s shards in %.1f s%n",
-        Redact.uri(r.output()), r.train().count(), r.test().count(), r.train().format(), r.seconds());
+        Redact.uri(r.output()), r.train().count(), r.test().count(), r.train().format(),
+        r.seconds());
     return ExitCodes.OK;
   }
 }

@@ -16,7 +16,8 @@ import org.lenet5spark.io.HadoopFs;
  * is light, cropped to the bounding box of the ink, the longer side scaled to 20 px keeping the
  * aspect ratio, then pasted into 28x28 so that the centre of mass lies at the centre. Decoding uses
  * {@code javax.imageio}; the dimensions are read from the header and capped (per side and in
- * pixels, {@link #MAX_PIXELS}) before any raster is decoded. Used by {@code predict} before the model's normaliser is applied.
+ * pixels, {@link #MAX_PIXELS}) before any raster is decoded. Used by {@code predict} before the
+ * model's normaliser is applied.
  */
 public final class DigitImage {
   /** Largest accepted width or height of an input picture, checked before decoding. */
