@@ -1,6 +1,5 @@
 package org.lenet5spark.io;
 
-import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.hadoop.fs.Path;
@@ -29,10 +28,6 @@ public final class Redact {
   private static final Pattern SECRET_PROPERTY = Pattern.compile(
       "(?i)\\b([\\w.\\-]*(?:secret|password|passwd|token|credential|account\\.key|access\\.key"
           + "|session\\.key|sas|signature)[\\w.\\-]*\\s*[=:]\\s*)(\"[^\"]*\"|[^\\s,;&\"]+)");
-  /** Names of properties whose values are credentials. */
-  private static final Pattern SECRET_NAME = Pattern.compile(
-      "(?i).*(secret|password|passwd|token|credential|account\\.key|access\\.key|session\\.key"
-          + "|\\bsas\\b|signature).*");
 
   private Redact() {
   }
@@ -49,15 +44,5 @@ public final class Redact {
   /** A location as it may be printed or recorded: without user-info. */
   public static String uri(Path path) {
     return path == null ? null : text(path.toString());
-  }
-
-  /** Whether a Hadoop or Spark property's value is a credential. */
-  public static boolean isSecretProperty(String name) {
-    return name != null && SECRET_NAME.matcher(name.toLowerCase(Locale.ROOT)).matches();
-  }
-
-  /** The value of property {@code name} as it may be printed: masked when it is a credential. */
-  public static String property(String name, String value) {
-    return isSecretProperty(name) ? MASK : text(value);
   }
 }
