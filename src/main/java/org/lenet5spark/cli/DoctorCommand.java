@@ -17,6 +17,7 @@ import org.lenet5spark.compat.Dl4jWorkarounds;
 import org.lenet5spark.data.Manifest;
 import org.lenet5spark.model.kernels.VectorWidth;
 import org.lenet5spark.io.HadoopFs;
+import org.lenet5spark.io.Redact;
 import org.lenet5spark.io.SparkContexts;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.nativeblas.NativeOps;
@@ -80,11 +81,11 @@ final class DoctorCommand implements Callable<Integer> {
   public Integer call() {
     List<Check> checks = run(data, output);
     PrintWriter out = spec.commandLine().getOut();
-    out.print(table(checks));
+    out.print(Redact.text(table(checks)));
     long failures = checks.stream().filter(c -> c.status() == Status.FAIL).count();
     for (Check c : checks) {
       if (c.status() != Status.OK && !c.fix().isEmpty()) {
-        out.println(c.status() + " " + c.name() + ": fix: " + c.fix());
+        out.println(Redact.text(c.status() + " " + c.name() + ": fix: " + c.fix()));
       }
     }
     out.flush();

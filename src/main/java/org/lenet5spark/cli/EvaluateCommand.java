@@ -16,6 +16,7 @@ import org.lenet5spark.io.BadInputException;
 import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.Json;
 import org.lenet5spark.io.ModelStore;
+import org.lenet5spark.io.Redact;
 import org.lenet5spark.model.LeNet5;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -95,8 +96,8 @@ final class EvaluateCommand implements Callable<Integer> {
     double secs = (System.nanoTime() - t0) / 1e9;
     if (json) {
       Map<String, Object> out = new LinkedHashMap<>();
-      out.put("model", modelPath.toString());
-      out.put("data", source);
+      out.put("model", Redact.uri(modelPath));
+      out.put("data", Redact.text(source));
       out.put("split", split);
       out.put("count", r.count());
       out.put("accuracy", r.accuracy());

@@ -5,6 +5,7 @@ import org.lenet5spark.compat.Dl4jWorkarounds;
 import org.lenet5spark.io.BadInputException;
 import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.OutputInUseException;
+import org.lenet5spark.io.Redact;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -92,7 +93,9 @@ public final class Lenet5Cli implements Runnable {
     boolean locked = cause instanceof OutputInUseException;
     err.println("error: " + HadoopFs.oneLine(cause));
     if (isVerbose(parsed)) {
-      e.printStackTrace(err);
+      java.io.StringWriter trace = new java.io.StringWriter();
+      e.printStackTrace(new PrintWriter(trace));
+      err.print(Redact.text(trace.toString()));
     } else {
       err.println("(run with --verbose for the stack trace)");
     }

@@ -2,6 +2,7 @@ package org.lenet5spark.cli;
 
 import java.util.concurrent.Callable;
 import org.lenet5spark.io.HadoopFs;
+import org.lenet5spark.io.Redact;
 import org.lenet5spark.predict.PredictJob;
 import org.lenet5spark.predict.PredictOptions;
 import picocli.CommandLine.Command;
@@ -84,7 +85,7 @@ final class PredictCommand implements Callable<Integer> {
     if (o.output() != null) {
       System.out.printf("%d predictions (%s input, %s) written to %s%n", s.rows(),
           s.kind().name().toLowerCase(java.util.Locale.ROOT), s.spark() ? "Spark" : "one process",
-          o.output());
+          Redact.uri(o.output()));
     }
     return ExitCodes.OK;
   }

@@ -4,6 +4,7 @@ import java.util.concurrent.Callable;
 import org.lenet5spark.data.DatasetPreparer;
 import org.lenet5spark.data.ShardFormat;
 import org.lenet5spark.io.HadoopFs;
+import org.lenet5spark.io.Redact;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -66,7 +67,8 @@ final class PrepareCommand implements Callable<Integer> {
         overwrite));
     DatasetPreparer.Result r = DatasetPreparer.runWithSpark(o, master);
     System.out.printf("prepared %s: %d train + %d test images as %s shards in %.1f s%n",
-        r.output(), r.train().count(), r.test().count(), r.train().format(), r.seconds());
+        Redact.uri(r.output()), r.train().count(), r.test().count(), r.train().format(),
+        r.seconds());
     return ExitCodes.OK;
   }
 }

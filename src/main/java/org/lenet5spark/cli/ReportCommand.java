@@ -3,6 +3,7 @@ package org.lenet5spark.cli;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.fs.Path;
 import org.lenet5spark.io.HadoopFs;
+import org.lenet5spark.io.Redact;
 import org.lenet5spark.model.LeNet5;
 import org.lenet5spark.report.ReportBuilder;
 import org.lenet5spark.report.ReportOptions;
@@ -59,8 +60,8 @@ final class ReportCommand implements Callable<Integer> {
         data == null ? null : HadoopFs.resolve(data), out == null ? null : HadoopFs.resolve(out),
         worst, LeNet5.Kernels.parse(kernels), overwrite));
     Path folder = ReportBuilder.build(o);
-    System.out.println("report written to " + folder + " (open "
-        + new Path(folder, ReportBuilder.PAGE) + ")");
+    System.out.println("report written to " + Redact.uri(folder) + " (open "
+        + Redact.uri(new Path(folder, ReportBuilder.PAGE)) + ")");
     return ExitCodes.OK;
   }
 }

@@ -4,6 +4,7 @@ import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.lenet5spark.io.HadoopFs;
+import org.lenet5spark.io.Redact;
 import org.lenet5spark.io.SparkContexts;
 import org.lenet5spark.model.LeNet5;
 import org.lenet5spark.train.TrainOptions;
@@ -46,7 +47,8 @@ final class TrainCommand implements Callable<Integer> {
   int workers;
 
   @Option(names = "--batch-size", defaultValue = "" + TrainOptions.DEFAULT_BATCH_SIZE,
-      description = "Minibatch size per worker (default: ${DEFAULT-VALUE}).")
+      description = "Minibatch size per worker, 1-" + TrainOptions.MAX_BATCH_SIZE
+          + " (default: ${DEFAULT-VALUE}).")
   int batchSize;
 
   @Option(names = "--averaging-frequency",
@@ -161,7 +163,7 @@ final class TrainCommand implements Callable<Integer> {
     }
     if (!r.alreadyComplete()) {
       System.out.printf("trained %d epochs: test accuracy %.4f; results in %s%n",
-          r.epochs().size(), r.finalAccuracy(), r.files().root());
+          r.epochs().size(), r.finalAccuracy(), Redact.uri(r.files().root()));
     }
     return ExitCodes.OK;
   }

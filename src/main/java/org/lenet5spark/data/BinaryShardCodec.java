@@ -37,6 +37,8 @@ import org.lenet5spark.io.HadoopFs;
  * 52    12    reserved (0)
  * 64     -    records: label (int32), source index (int32), rows*cols pixels (float32)
  * </pre>
+ *
+ * <p>The reader checks every record it returns with {@link ExampleChecks#examples}.
  */
 public final class BinaryShardCodec implements ShardCodec {
   /** The one instance (stateless). */
@@ -203,6 +205,7 @@ public final class BinaryShardCodec implements ShardCodec {
         fb.position((off + 8) / 4);
         fb.get(features, i * pixels, pixels);
       }
+      ExampleChecks.examples(features, labels, n, pixels, file.toString(), consumed);
       consumed += n;
       return n;
     }

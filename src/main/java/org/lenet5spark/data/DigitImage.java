@@ -15,12 +15,20 @@ import org.lenet5spark.io.HadoopFs;
  * bytes, 255 = ink) the way the MNIST digits were made: grey levels, inverted when the background
  * is light, cropped to the bounding box of the ink, the longer side scaled to 20 px keeping the
  * aspect ratio, then pasted into 28x28 so that the centre of mass lies at the centre. Decoding uses
- * {@code javax.imageio}; the dimensions are read from the header and capped before any raster is
- * decoded. Used by {@code predict} before the model's normaliser is applied.
+ * {@code javax.imageio}; the dimensions are read from the header and capped (per side and in
+ * pixels, {@link #MAX_PIXELS}) before any raster is decoded. Used by {@code predict} before the
+ * model's normaliser is applied.
  */
 public final class DigitImage {
   /** Largest accepted width or height of an input picture, checked before decoding. */
   public static final int MAX_DIMENSION = 10_000;
+  /**
+   * Largest accepted number of pixels (width x height, 16 Mpixels: 4096 x 4096), checked from the
+   * header before decoding. A picture at the cap needs at most about 16 bytes per pixel while it
+   * is converted (the decoded raster, up to 8 bytes per pixel for 16-bit RGBA, plus one array of
+   * doubles), 256 MiB per task; a 10,000 x 10,000 16-bit picture would need about 2.4 GB.
+   */
+  public static final long MAX_PIXELS = 1L << 24;
   /** Largest accepted input file. */
   public static final long MAX_FILE_BYTES = 64L << 20;
   /** Side of the output image. */
@@ -65,6 +73,10 @@ public final class DigitImage {
           throw new BadInputException(String.format("%s: image is %dx%d, accepted up to %dx%d",
               source, w, h, MAX_DIMENSION, MAX_DIMENSION));
         }
+        if ((long) w * h > MAX_PIXELS) {
+          throw new BadInputException(String.format("%s: image is %dx%d = %d pixels, accepted up "
+              + "to %d pixels (scale it down first)", source, w, h, (long) w * h, MAX_PIXELS));
+        }
         BufferedImage img = reader.read(0);
         if (img == null) {
           throw new BadInputException(source + ": image could not be decoded");
@@ -100,7 +112,8 @@ public final class DigitImage {
     }
     border /= borderCount;
     boolean invert = border > 127.5;
-    double[] ink = new double[w * h];
+    // the ink replaces the grey levels in place: one array of doubles per picture, not two
+    double[] ink = grey;
     double background = invert ? 255 - border : border;
     double max = 0;
     for (int i = 0; i < ink.length; i++) {

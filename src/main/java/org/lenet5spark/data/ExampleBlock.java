@@ -18,7 +18,10 @@ public record ExampleBlock(int count, int rows, int cols, float[] features, int[
     return rows * cols;
   }
 
-  /** Reads every shard of a catalog into one block, checking each shard's announced count. */
+  /**
+   * Reads every shard of a catalog into one block, checking each shard's announced count (the
+   * shard readers check every example with {@link ExampleChecks}).
+   */
   public static ExampleBlock read(ShardCatalog catalog, Configuration conf) throws IOException {
     Manifest m = catalog.manifest();
     if (m.count() > Integer.MAX_VALUE / (m.rows() * m.cols())) {
@@ -59,12 +62,6 @@ public record ExampleBlock(int count, int rows, int cols, float[] features, int[
       if (got != expected) {
         throw new BadInputException("shard " + p + " yielded " + got + " examples, expected "
             + expected);
-      }
-    }
-    for (int i = 0; i < n; i++) {
-      if (labels[i] < 0 || labels[i] >= IdxReader.NUM_CLASSES) {
-        throw new BadInputException("label " + labels[i] + " out of range in split "
-            + catalog.split());
       }
     }
     return new ExampleBlock(n, m.rows(), m.cols(), features, labels, indices);

@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.lenet5spark.io.BadInputException;
@@ -19,7 +20,9 @@ import org.lenet5spark.io.HadoopFs;
  * (detected by content, not by name), from any Hadoop file system. Everything is checked before it
  * is trusted: magic number, dimensions, that the body has exactly the size the header announces,
  * and for labels that every value is a digit 0-9. A header is never trusted for allocation beyond
- * {@link #MAX_BODY_BYTES}. Runs first in {@code prepare}.
+ * {@link #MAX_BODY_BYTES}, a gzip stream is decompressed only up to the size its header announces,
+ * and that size must be plausible for the compressed file ({@link #MAX_GZIP_RATIO}). Runs first in
+ * {@code prepare}.
  */
 public final class IdxReader {
   /** Magic number of an IDX file of unsigned bytes with one dimension (labels). */
@@ -28,6 +31,15 @@ public final class IdxReader {
   public static final int IMAGES_MAGIC = 0x00000803;
   /** The largest body this reader will allocate (a header claiming more is refused). */
   public static final long MAX_BODY_BYTES = 1L << 30;
+  /**
+   * Largest expansion of a gzipped file accepted from its header: a body may be up to this many
+   * times the compressed file (real MNIST expands about 5 times), or {@link #GZIP_FLOOR_BYTES},
+   * whichever is more. A small gzip file whose header announces far more (a compression bomb) is
+   * refused before anything is decompressed or allocated.
+   */
+  public static final int MAX_GZIP_RATIO = 64;
+  /** A gzipped body may always expand to this size, whatever the ratio. */
+  public static final long GZIP_FLOOR_BYTES = 64L << 20;
   /** Number of classes (digits). */
   public static final int NUM_CLASSES = 10;
 
@@ -50,7 +62,7 @@ public final class IdxReader {
   /** Reads and checks an images file; {@code rows}/{@code cols} are the required dimensions. */
   public static Images readImages(Path path, Configuration conf, int rows, int cols)
       throws IOException {
-    try (DataInputStream in = open(path, conf)) {
+    try (IdxStream in = open(path, conf)) {
       int magic = readHeaderInt(in, path, "magic number");
       if (magic != IMAGES_MAGIC) {
         throw new BadInputException(String.format(
@@ -72,6 +84,7 @@ public final class IdxReader {
         throw new BadInputException(path + ": header announces " + count
             + " images, more than this reader accepts (" + MAX_BODY_BYTES + " bytes)");
       }
+      checkExpansion(in, path, body);
       byte[] pixels = readBody(in, path, (int) body);
       return new Images(path.toString(), count, r, c, pixels);
     }
@@ -79,7 +92,7 @@ public final class IdxReader {
 
   /** Reads and checks a labels file: every label must be a digit 0-9. */
   public static Labels readLabels(Path path, Configuration conf) throws IOException {
-    try (DataInputStream in = open(path, conf)) {
+    try (IdxStream in = open(path, conf)) {
       int magic = readHeaderInt(in, path, "magic number");
       if (magic != LABELS_MAGIC) {
         throw new BadInputException(String.format(
@@ -93,13 +106,10 @@ public final class IdxReader {
       if (count > MAX_BODY_BYTES) {
         throw new BadInputException(path + ": header announces " + count + " labels, too many");
       }
+      checkExpansion(in, path, count);
       byte[] labels = readBody(in, path, count);
       for (int i = 0; i < labels.length; i++) {
-        int v = labels[i] & 0xff;
-        if (v >= NUM_CLASSES) {
-          throw new BadInputException(path + ": label " + v + " at index " + i
-              + " is out of range 0-" + (NUM_CLASSES - 1));
-        }
+        ExampleChecks.label(labels[i] & 0xff, path.toString(), i);
       }
       return new Labels(path.toString(), count, labels);
     }
@@ -114,13 +124,40 @@ public final class IdxReader {
     }
   }
 
-  private static DataInputStream open(Path path, Configuration conf) throws IOException {
+  /** An opened IDX file: its (decompressed) bytes, and the compressed size when gzipped. */
+  private static final class IdxStream extends DataInputStream {
+    private final long gzipBytes;
+
+    IdxStream(InputStream in, long gzipBytes) {
+      super(in);
+      this.gzipBytes = gzipBytes;
+    }
+  }
+
+  /** Refuses a gzipped file whose header announces a body far larger than the file could hold. */
+  private static void checkExpansion(IdxStream in, Path path, long body) {
+    long gzipBytes = in.gzipBytes;
+    if (gzipBytes < 0) {
+      return;
+    }
+    long allowed = Math.max(GZIP_FLOOR_BYTES, gzipBytes * MAX_GZIP_RATIO);
+    if (body > allowed) {
+      throw new BadInputException(path + ": header announces a body of " + body + " bytes, but "
+          + "the file holds " + gzipBytes + " gzip bytes (more than " + MAX_GZIP_RATIO
+          + "x expansion); refusing to decompress it");
+    }
+  }
+
+  private static IdxStream open(Path path, Configuration conf) throws IOException {
     FileSystem fs = HadoopFs.fs(path, conf);
     InputStream raw;
+    long length;
     try {
-      if (fs.getFileStatus(path).isDirectory()) {
+      FileStatus status = fs.getFileStatus(path);
+      if (status.isDirectory()) {
         throw new BadInputException(path + " is a folder, expected an IDX file");
       }
+      length = status.getLen();
       raw = new BufferedInputStream(fs.open(path), 1 << 16);
     } catch (FileNotFoundException e) {
       throw new BadInputException("missing input file: " + path);
@@ -135,14 +172,14 @@ public final class IdxReader {
     }
     if (b0 == 0x1f && b1 == 0x8b) {
       try {
-        return new DataInputStream(new BufferedInputStream(new GZIPInputStream(raw, 1 << 16),
-            1 << 16));
+        return new IdxStream(new BufferedInputStream(new GZIPInputStream(raw, 1 << 16),
+            1 << 16), length);
       } catch (ZipException | EOFException e) {
         raw.close();
         throw new BadInputException(path + ": corrupt gzip stream: " + HadoopFs.oneLine(e));
       }
     }
-    return new DataInputStream(raw);
+    return new IdxStream(raw, -1);
   }
 
   private static int readHeaderInt(DataInputStream in, Path path, String what)

@@ -13,7 +13,8 @@ import org.lenet5spark.io.Json;
  * {@code _manifest.json} of one split of prepared shards: what the shards hold (counts, shape,
  * dtype, normalisation, class histogram), where they came from (SHA-256 of the source IDX files),
  * and how to check them (each shard's size and CRC32). Written by {@link DatasetPreparer}; read and
- * verified by {@link ShardCatalog} before any training or evaluation.
+ * verified by {@link ShardCatalog} before any training or evaluation; every field is checked
+ * by {@link ExampleChecks#manifest} when it is read.
  *
  * <p>The leading underscore hides the file from every reader that follows Hadoop's convention
  * (names starting with {@code _} or {@code .} are not data, like {@code _SUCCESS}), so a split
@@ -113,33 +114,6 @@ public record Manifest(
   }
 
   private void check(String source) {
-    if (formatVersion != FORMAT_VERSION) {
-      throw new BadInputException(source + ": unsupported manifest version " + formatVersion);
-    }
-    if (shards == null || shards.isEmpty() || shape == null || shape.size() != 3
-        || normalization == null || classHistogram == null || format == null) {
-      throw new BadInputException(source + ": incomplete manifest");
-    }
-    ShardFormat.parse(format);
-    if (!"float32".equals(dtype)) {
-      throw new BadInputException(source + ": unsupported dtype " + dtype);
-    }
-    long sum = 0;
-    for (Shard s : shards) {
-      if (s.file() == null || s.file().contains("/") || s.file().startsWith(".")) {
-        throw new BadInputException(source + ": invalid shard file name " + s.file());
-      }
-      sum += s.count();
-    }
-    if (sum != count) {
-      throw new BadInputException(source + ": shard counts add up to " + sum
-          + " but the manifest announces " + count);
-    }
-    long hist = classHistogram.stream().mapToLong(Long::longValue).sum();
-    if (hist != count) {
-      throw new BadInputException(source + ": class histogram adds up to " + hist
-          + " but the manifest announces " + count);
-    }
-    new Normalization(normalization.mean(), normalization.std());
+    ExampleChecks.manifest(this, source);
   }
 }

@@ -47,7 +47,8 @@ import org.lenet5spark.io.HadoopFs;
  * <p>{@code pixels} is one binary value rather than {@code array<float>}: a reader gets an image
  * with one bulk copy instead of decoding 784 repeated values with repetition and definition levels,
  * and the file is smaller; pandas/pyarrow decode it with {@code numpy.frombuffer(b, "<f4")}. The
- * file's key-value metadata records the layout and the normalisation.
+ * file's key-value metadata records the layout and the normalisation. The reader checks every
+ * record it returns with {@link ExampleChecks#examples}.
  */
 public final class ParquetShardCodec implements ShardCodec {
   /** The one instance (stateless). */
@@ -191,6 +192,7 @@ public final class ParquetShardCodec implements ShardCodec {
     private ColumnReader index;
     private ColumnReader image;
     private long leftInGroup;
+    private long consumed;
 
     Reader(Path file, ParquetFileReader reader, int pixels) {
       this.file = file;
@@ -230,6 +232,8 @@ public final class ParquetShardCodec implements ShardCodec {
       } catch (ParquetDecodingException | IllegalArgumentException | IllegalStateException e) {
         throw new BadInputException(file + ": corrupt Parquet shard: " + e.getMessage(), e);
       }
+      ExampleChecks.examples(features, labels, n, pixels, file.toString(), consumed);
+      consumed += n;
       return n;
     }
 

@@ -3,12 +3,20 @@ package org.lenet5spark.data;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
@@ -25,34 +33,48 @@ import org.slf4j.LoggerFactory;
  * <p>Rules: entries with an absolute name, or whose normalized name leaves the destination
  * ({@code ..}), are refused with a {@link BadInputException} naming the entry; so are symbolic and
  * hard links whose target leaves the destination. Links that stay inside are skipped: only regular
- * files and folders are ever created. Total extracted bytes and the number of entries are capped.
- * A refusal stops the extraction and leaves what was already extracted inside the destination, so
- * callers extract into a folder they delete on failure.
+ * files and folders are ever created. Total extracted bytes and the number of entries are capped,
+ * and so is the time: the extraction runs in a worker thread and is abandoned (interrupted, and
+ * refused with a {@link BadInputException}) when it has not finished within the time limit, so an
+ * archive that makes the tar reader spin (as crafted PAX headers did before commons-compress
+ * 1.24.0, CVE-2023-42503, still the version some Spark distributions ship) cannot hold the command
+ * for hours. A refusal stops the extraction and leaves what was already extracted inside the
+ * destination, so callers extract into a folder they delete on failure.
  */
 public final class SafeTarExtractor {
   /** Default cap on the bytes of all extracted files together: 1 GiB. */
   public static final long DEFAULT_MAX_BYTES = 1L << 30;
   /** Default cap on the number of entries in the archive. */
   public static final int DEFAULT_MAX_ENTRIES = 10_000;
+  /** Default time limit of one extraction (MNIST's 55 MB take a few seconds). */
+  public static final Duration DEFAULT_TIME_LIMIT = Duration.ofMinutes(5);
 
   private static final Logger LOG = LoggerFactory.getLogger(SafeTarExtractor.class);
   private static final int BUFFER_SIZE = 64 * 1024;
 
   private final long maxBytes;
   private final int maxEntries;
+  private final Duration timeLimit;
 
   /** An extractor with the default caps. */
   public SafeTarExtractor() {
     this(DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES);
   }
 
-  /** An extractor with the given caps (both must be positive). */
+  /** An extractor with the given caps (both must be positive) and the default time limit. */
   public SafeTarExtractor(long maxBytes, int maxEntries) {
-    if (maxBytes <= 0 || maxEntries <= 0) {
-      throw new IllegalArgumentException("caps must be positive: " + maxBytes + ", " + maxEntries);
+    this(maxBytes, maxEntries, DEFAULT_TIME_LIMIT);
+  }
+
+  /** An extractor with the given caps and time limit (all must be positive). */
+  public SafeTarExtractor(long maxBytes, int maxEntries, Duration timeLimit) {
+    if (maxBytes <= 0 || maxEntries <= 0 || timeLimit.isNegative() || timeLimit.isZero()) {
+      throw new IllegalArgumentException("caps must be positive: " + maxBytes + ", " + maxEntries
+          + ", " + timeLimit);
     }
     this.maxBytes = maxBytes;
     this.maxEntries = maxEntries;
+    this.timeLimit = timeLimit;
   }
 
   /**
@@ -64,6 +86,41 @@ public final class SafeTarExtractor {
    * @throws IOException when the destination cannot be written
    */
   public Result extract(Path archive, Path destination) throws IOException {
+    ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "tar-extract");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      Future<Result> done = worker.submit(() -> extractNow(archive, destination));
+      try {
+        return done.get(timeLimit.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        done.cancel(true);
+        // give an interruptible extraction a moment to stop before the caller cleans up
+        worker.shutdownNow();
+        worker.awaitTermination(5, TimeUnit.SECONDS);
+        throw new BadInputException("archive " + archive + ": extraction did not finish within "
+            + timeLimit.toSeconds() + " s; refusing it");
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof IOException io) {
+          throw io;
+        }
+        if (cause instanceof RuntimeException re) {
+          throw re;
+        }
+        throw new IOException("extraction of " + archive + " failed: " + cause, cause);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while extracting " + archive);
+    } finally {
+      worker.shutdownNow();
+    }
+  }
+
+  private Result extractNow(Path archive, Path destination) throws IOException {
     if (!Files.isRegularFile(archive)) {
       throw new BadInputException("archive not found or not a file: " + archive);
     }
@@ -79,6 +136,9 @@ public final class SafeTarExtractor {
          TarArchiveInputStream tar = new TarArchiveInputStream(openGzip(raw, archive))) {
       TarArchiveEntry entry;
       while ((entry = nextEntry(tar, archive)) != null) {
+        if (Thread.currentThread().isInterrupted()) {
+          throw new InterruptedIOException("extraction of " + archive + " interrupted");
+        }
         entries++;
         if (entries > maxEntries) {
           throw new BadInputException("archive " + archive + " has more than " + maxEntries
@@ -214,6 +274,9 @@ public final class SafeTarExtractor {
         }
         if (n < 0) {
           break;
+        }
+        if (Thread.currentThread().isInterrupted()) {
+          throw new InterruptedIOException("extraction of " + archive + " interrupted");
         }
         copied += n;
         if (copied > allowance) {

@@ -18,8 +18,9 @@ import org.lenet5spark.io.SerializableHadoopConf;
  * One split of prepared data, opened for reading: its manifest and the fully qualified path of
  * every shard. {@link #open} refuses output that {@code prepare} did not finish ({@code _SUCCESS}
  * missing), a missing shard or a shard of the wrong size; {@link #verifyChecksums} also reads
- * every shard (in parallel on Spark) and compares its CRC32 with the manifest, so altered data is
- * refused before any training starts.
+ * every shard (in parallel on Spark, on the executors) and compares its CRC32 and its decoded
+ * content with the manifest ({@link ExampleChecks}), so altered or invalid data is refused before
+ * any training starts.
  */
 public record ShardCatalog(Path dataRoot, String split, Manifest manifest, List<Path> shards)
     implements Serializable {
@@ -57,19 +58,21 @@ public record ShardCatalog(Path dataRoot, String split, Manifest manifest, List<
     return new ShardCatalog(dataRoot, split, m, List.copyOf(paths));
   }
 
-  /** Reads every shard on the cluster and compares its CRC32 with the manifest. */
+  /**
+   * Reads every shard on the cluster, one task per shard on the executors (no example travels to
+   * the driver): compares its CRC32 with the manifest, then decodes every record, so a label
+   * outside 0-9, a non-finite pixel or a count or class histogram that differs from the manifest
+   * is refused before any training starts ({@link ExampleChecks}).
+   */
   public void verifyChecksums(JavaSparkContext sc) {
     SerializableHadoopConf conf = new SerializableHadoopConf(sc.hadoopConfiguration());
-    List<String[]> work = new ArrayList<>();
+    List<Integer> work = new ArrayList<>();
     for (int i = 0; i < shards.size(); i++) {
-      work.add(new String[] {shards.get(i).toString(), manifest.shards().get(i).crc32()});
+      work.add(i);
     }
+    ShardCatalog catalog = this;
     List<String> bad = sc.parallelize(work, Math.max(1, work.size()))
-        .map(w -> {
-          Checksums.Sum sum = Checksums.crc32(new Path(w[0]), conf.get());
-          return sum.hex().equals(w[1]) ? "" : w[0] + " (crc32 " + sum.hex() + ", manifest "
-              + w[1] + ")";
-        })
+        .map(i -> catalog.checkShard(i, conf.get(), false))
         .filter(s -> !s.isEmpty())
         .collect();
     if (!bad.isEmpty()) {
@@ -78,16 +81,33 @@ public record ShardCatalog(Path dataRoot, String split, Manifest manifest, List<
     }
   }
 
-  /** Same check without Spark (for the local engine and for evaluation). */
+  /** Same checks without Spark (for the local engine, evaluation and prediction). */
   public void verifyChecksums(Configuration conf) throws IOException {
     for (int i = 0; i < shards.size(); i++) {
-      Checksums.Sum sum = Checksums.crc32(shards.get(i), conf);
-      String expected = manifest.shards().get(i).crc32();
-      if (!sum.hex().equals(expected)) {
-        throw new BadInputException("corrupt shard: checksum differs from the manifest: "
-            + shards.get(i) + " (crc32 " + sum.hex() + ", manifest " + expected + ")");
-      }
+      checkShard(i, conf, true);
     }
+  }
+
+  /**
+   * Checks shard {@code i}: a checksum mismatch is returned as a description (or thrown when
+   * {@code throwOnMismatch}); content that breaks {@link ExampleChecks} is always thrown.
+   */
+  private String checkShard(int i, Configuration conf, boolean throwOnMismatch)
+      throws IOException {
+    Path p = shards.get(i);
+    Manifest.Shard expected = manifest.shards().get(i);
+    Checksums.Sum sum = Checksums.crc32(p, conf);
+    if (!sum.hex().equals(expected.crc32())) {
+      String what = p + " (crc32 " + sum.hex() + ", manifest " + expected.crc32() + ")";
+      if (throwOnMismatch) {
+        throw new BadInputException("corrupt shard: checksum differs from the manifest: "
+            + what);
+      }
+      return what;
+    }
+    ExampleChecks.shard(manifest.shardFormat(), p, conf, manifest.rows(), manifest.cols(),
+        expected);
+    return "";
   }
 
   /** Number of examples in the split. */

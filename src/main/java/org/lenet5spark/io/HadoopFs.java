@@ -183,7 +183,7 @@ public final class HadoopFs {
       msg = t.getClass().getSimpleName();
     }
     int nl = msg.indexOf('\n');
-    return nl >= 0 ? msg.substring(0, nl).trim() : msg.trim();
+    return Redact.text(nl >= 0 ? msg.substring(0, nl).trim() : msg.trim());
   }
 
   /** Writes content to a stream. */

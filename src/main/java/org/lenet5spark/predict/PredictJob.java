@@ -18,7 +18,6 @@ import org.lenet5spark.compat.Dl4jWorkarounds;
 import org.lenet5spark.data.DigitImage;
 import org.lenet5spark.data.ExampleBlock;
 import org.lenet5spark.data.IdxInput;
-import org.lenet5spark.data.IdxReader;
 import org.lenet5spark.data.Manifest;
 import org.lenet5spark.data.Normalization;
 import org.lenet5spark.data.ShardFormat;
@@ -69,8 +68,9 @@ public final class PredictJob {
         throw new BadInputException("output exists: " + o.output() + " (use --overwrite)");
       }
     }
+    // read once: the bytes checked by ModelZipGuard here are the bytes the executors restore
     byte[] modelBytes = HadoopFs.readAll(o.model(), conf, ModelStore.MAX_MODEL_BYTES);
-    ModelStore.Loaded loaded = ModelStore.load(o.model(), conf, false,
+    ModelStore.Loaded loaded = ModelStore.fromBytes(modelBytes, o.model().toString(), false,
         LeNet5.Kernels.parse(o.kernels()));
     Normalization norm = InputNormalization.of(loaded.normalizer(), o.model().toString());
     PredictInput in = PredictInput.detect(o.input(), o.split(), o.imagesName(), o.labelsName(),
@@ -268,9 +268,6 @@ public final class PredictJob {
       while ((n = r.read(f, labels, indices, Predictor.BATCH)) > 0) {
         String[] ids = new String[n];
         for (int i = 0; i < n; i++) {
-          if (labels[i] < 0 || labels[i] >= IdxReader.NUM_CLASSES) {
-            throw new BadInputException("label " + labels[i] + " out of range in " + shard);
-          }
           ids[i] = Integer.toString(indices[i]);
         }
         out.addAll(predictor.predict(f, labels, ids, 0, n));

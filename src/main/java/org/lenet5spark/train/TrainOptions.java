@@ -6,6 +6,7 @@ import java.util.Map;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.storage.StorageLevel;
 import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.io.Redact;
 import org.lenet5spark.model.LeNet5;
 import org.lenet5spark.model.kernels.FusedAdam;
 import org.nd4j.linalg.learning.config.Adam;
@@ -65,6 +66,13 @@ public record TrainOptions(Path data, Path output, String engine, int epochs, in
   public static final int DEFAULT_WORKERS = 2;
   /** Default minibatch size per worker. */
   public static final int DEFAULT_BATCH_SIZE = 32;
+  /**
+   * Largest minibatch per worker. A minibatch's arrays (input, activations, gradients, the
+   * kernels' buffers) grow linearly with it and live on every worker at once; the measured sizes
+   * (docs/benchmarks.md) go up to 256, and a value far above the data's size would only exhaust
+   * an executor's memory before the first step.
+   */
+  public static final int MAX_BATCH_SIZE = 4096;
   /** Default averaging frequency. */
   public static final int DEFAULT_AVERAGING_FREQUENCY = 10;
   /** Default prefetch. */
@@ -101,7 +109,8 @@ public record TrainOptions(Path data, Path output, String engine, int epochs, in
     require(engine.equals("spark") || engine.equals("local"), "--engine must be spark or local");
     require(epochs >= 1 && epochs <= 100_000, "--epochs must be at least 1");
     require(workers >= 1 && workers <= 100_000, "--workers must be at least 1");
-    require(batchSize >= 1 && batchSize <= 1_000_000, "--batch-size must be at least 1");
+    require(batchSize >= 1 && batchSize <= MAX_BATCH_SIZE, "--batch-size must be between 1 and "
+        + MAX_BATCH_SIZE + ", got " + batchSize);
     require(averagingFrequency >= 1, "--averaging-frequency must be at least 1");
     require(prefetch >= 0, "--prefetch must be 0 or more");
     require(aggregationDepth >= 1 && aggregationDepth <= 10,
@@ -210,11 +219,11 @@ public record TrainOptions(Path data, Path output, String engine, int epochs, in
     return m;
   }
 
-  /** Every resolved setting, for run.json. */
+  /** Every resolved setting, for run.json (locations without user-info, {@link Redact}). */
   public Map<String, Object> describe() {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("data", data.toString());
-    m.put("output", output.toString());
+    m.put("data", Redact.uri(data));
+    m.put("output", Redact.uri(output));
     m.putAll(trajectorySettings());
     m.put("workers", workers);
     m.put("averaging_frequency", averagingFrequency);
@@ -224,7 +233,7 @@ public record TrainOptions(Path data, Path output, String engine, int epochs, in
     m.put("aggregation_depth", aggregationDepth);
     m.put("storage_level", storageLevel);
     m.put("repartition", repartition);
-    m.put("export_dir", exportDir == null ? null : exportDir.toString());
+    m.put("export_dir", Redact.uri(exportDir));
     m.put("keep_checkpoints", keepCheckpoints);
     m.put("resume", resume);
     m.put("overwrite", overwrite);

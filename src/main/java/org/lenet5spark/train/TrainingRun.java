@@ -27,6 +27,7 @@ import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.Json;
 import org.lenet5spark.io.ModelStore;
 import org.lenet5spark.io.OutputLock;
+import org.lenet5spark.io.Redact;
 import org.lenet5spark.io.RunFiles;
 import org.lenet5spark.model.LeNet5;
 import org.slf4j.Logger;
@@ -117,7 +118,7 @@ public final class TrainingRun {
         int done = Math.max(s.epoch(), recorded.size());
         if (complete && o.epochs() <= done) {
           System.out.printf("run %s is already complete (%d epochs); nothing to do%n",
-              files.root(), done);
+              Redact.uri(files.root()), done);
           return new Result(files, recorded, true);
         }
         // the published model.zip and _SUCCESS stay until the last epoch is done

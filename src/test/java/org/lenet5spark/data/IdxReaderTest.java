@@ -100,7 +100,7 @@ class IdxReaderTest {
     Path p = write("l", IdxFixtures.labelsFile(0x801, 3, new byte[] {1, 10, 2}));
     BadInputException e = assertThrows(BadInputException.class,
         () -> IdxReader.readLabels(p, CONF));
-    assertTrue(e.getMessage().contains("label 10 at index 1"), e.getMessage());
+    assertTrue(e.getMessage().contains("record 1 has label 10, outside 0-9"), e.getMessage());
   }
 
   @Test

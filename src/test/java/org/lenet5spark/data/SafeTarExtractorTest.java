@@ -173,4 +173,37 @@ final class SafeTarExtractorTest {
     assertThrows(BadInputException.class,
         () -> new SafeTarExtractor().extract(truncated, tmp.resolve("d2")));
   }
+
+  /**
+   * An extraction that outlasts the time limit is refused and stopped: nothing more is written
+   * after the refusal (the worker thread is interrupted).
+   */
+  @Test
+  void extractionThatOutlastsTheTimeLimitIsRefusedAndStopped() throws Exception {
+    Path archive = tmp.resolve("many.tgz");
+    try (TestArchives a = TestArchives.create(archive)) {
+      for (int i = 0; i < 3000; i++) {
+        a.file("package/f" + i + ".txt", HELLO);
+      }
+    }
+    Path dest = tmp.resolve("dest");
+    BadInputException e = assertThrows(BadInputException.class,
+        () -> new SafeTarExtractor(1L << 30, 10_000, java.time.Duration.ofMillis(1))
+            .extract(archive, dest));
+    assertTrue(e.getMessage().contains("did not finish within"), e.getMessage());
+    long now = countFiles(dest);
+    Thread.sleep(500);
+    assertEquals(now, countFiles(dest), "the extraction went on after the refusal");
+    assertTrue(now < 3000, "stopped before the end: " + now);
+    assertEquals(3000, new SafeTarExtractor().extract(archive, tmp.resolve("d2")).files());
+  }
+
+  private static long countFiles(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return 0;
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      return s.filter(Files::isRegularFile).count();
+    }
+  }
 }
