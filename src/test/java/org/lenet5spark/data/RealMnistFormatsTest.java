@@ -67,7 +67,6 @@ class RealMnistFormatsTest {
     Path parquet = SmallData.prepare(idx, tmp.resolve("p"), "parquet", 2);
     Path binary = SmallData.prepare(idx, tmp.resolve("b"), "binary", 2);
     String[] metrics = new String[2];
-    double[] trainLoss = new double[2];
     int k = 0;
     for (Path data : List.of(parquet, binary)) {
       Path out = tmp.resolve("run-" + k);
@@ -75,17 +74,10 @@ class RealMnistFormatsTest {
           "--epochs", "1", "--workers", "2", "--seed", "99", "--master", "local[2]");
       assertEquals(ExitCodes.OK, r.code(), r.err());
       String line = Files.readAllLines(out.resolve("metrics.jsonl")).get(0);
-      java.util.regex.Matcher m = java.util.regex.Pattern
-          .compile("\"train_loss\":([0-9.E-]+)").matcher(line);
-      assertTrue(m.find(), line);
-      trainLoss[k] = Double.parseDouble(m.group(1));
-      metrics[k++] = line.replaceAll("\"(epoch_seconds|eval_seconds|samples_per_second"
-          + "|train_loss)\":[0-9.E-]+", "");
+      metrics[k++] = line.replaceAll("\"(epoch_seconds|eval_seconds|samples_per_second)\""
+          + ":[0-9.E-]+", "");
     }
-    assertEquals(metrics[0], metrics[1], "identical test losses, accuracy and per-class metrics");
-    // the training loss is a Spark accumulator whose task values are added in the order the tasks
-    // finish: the same model may show a sum a few ulps apart
-    assertEquals(trainLoss[0], trainLoss[1], 1e-12 * trainLoss[0], "same training loss");
+    assertEquals(metrics[0], metrics[1], "identical losses, accuracy and per-class metrics");
   }
 
   @Test
