@@ -152,11 +152,11 @@ final class TrainCommand implements Callable<Integer> {
     TrainingRun.Result r;
     if (o.engine().equals("local")) {
       Configuration conf = HadoopFs.newConfiguration();
-      r = TrainingRun.run(null, conf, o);
+      r = TrainingRun.run(null, conf, o, System.out);
     } else {
       JavaSparkContext sc = SparkContexts.start("lenet5-train", master);
       try {
-        r = TrainingRun.run(sc, sc.hadoopConfiguration(), o);
+        r = TrainingRun.run(sc, sc.hadoopConfiguration(), o, System.out);
       } finally {
         sc.stop();
       }
@@ -173,7 +173,8 @@ final class TrainCommand implements Callable<Integer> {
         workers, batchSize, averagingFrequency, prefetch, aggregationDepth, approach, storageLevel,
         repartition,
         exportDir == null ? null : HadoopFs.resolve(exportDir), seed,
-        LeNet5.Variant.parse(variant), LeNet5.Kernels.parse(kernels), updater, learningRate, lrDecay, l2, augment, resume,
+        LeNet5.Variant.parse(variant), LeNet5.Kernels.parse(kernels), updater, learningRate,
+        lrDecay, l2, augment, resume,
         overwrite, keepCheckpoints, onBadCheckpoint);
   }
 }

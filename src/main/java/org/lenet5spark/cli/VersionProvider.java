@@ -2,7 +2,10 @@ package org.lenet5spark.cli;
 
 import picocli.CommandLine;
 
-/** Prints the project's version (from the jar manifest) and the Java version for {@code --version}. */
+/**
+ * Prints the project's version (from the jar manifest) and the Java version for
+ * {@code --version}.
+ */
 final class VersionProvider implements CommandLine.IVersionProvider {
   @Override
   public String[] getVersion() {

@@ -14,9 +14,10 @@ import org.deeplearning4j.nn.updater.UpdaterBlock;
  *       {@value #HELPERS_DISABLE_PROPERTY} with the default {@code true}, so DL4J never creates
  *       its oneDNN (CPU) or cuDNN (GPU) layer helpers. {@link #apply()} sets it to {@code false}
  *       unless the user set it; the Spark session factory passes it to executors too.</li>
- *   <li>{@code BaseMKLDNNHelper.mklDnnEnabled()} looks for {@code org.nd4j.nativeblas.Nd4jCpu$Environment},
- *       a class nd4j-native ships under another package; the project provides a class of that
- *       name ({@link org.nd4j.nativeblas.Nd4jCpu}) that delegates to the real one.</li>
+ *   <li>{@code BaseMKLDNNHelper.mklDnnEnabled()} looks for
+ *       {@code org.nd4j.nativeblas.Nd4jCpu$Environment}, a class nd4j-native ships under another
+ *       package; the project provides a class of that name ({@link org.nd4j.nativeblas.Nd4jCpu})
+ *       that delegates to the real one.</li>
  *   <li>{@code ModelSerializer.writeModel(..., normalizer)} fails with Spark 3.5's commons-io;
  *       {@link ModelZipWriter} writes the same zip another way.</li>
  *   <li>{@code BaseMultiLayerUpdater.update} takes its slow "external gradient" path on every
@@ -29,7 +30,8 @@ import org.deeplearning4j.nn.updater.UpdaterBlock;
  */
 public final class Dl4jWorkarounds {
   /** DL4J's switch for its layer helpers; "true" (DL4J's default) disables oneDNN and cuDNN. */
-  public static final String HELPERS_DISABLE_PROPERTY = "org.eclipse.deeplearning4j.helpers.disable";
+  public static final String HELPERS_DISABLE_PROPERTY =
+      "org.eclipse.deeplearning4j.helpers.disable";
 
   /** The JVM option that executors need for the same effect. */
   public static final String EXECUTOR_JAVA_OPTION = "-D" + HELPERS_DISABLE_PROPERTY + "=false";

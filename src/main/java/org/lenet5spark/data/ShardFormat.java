@@ -43,6 +43,7 @@ public enum ShardFormat {
         return f;
       }
     }
-    throw new BadInputException("unknown shard format '" + value + "' (expected parquet or binary)");
+    throw new BadInputException("unknown shard format '" + value
+        + "' (expected parquet or binary)");
   }
 }

@@ -79,6 +79,7 @@ public final class ShardMinibatches {
     return Nd4j.create(f, new long[] {n, 1, rows, cols}, 'c');
   }
 
+  /** Reads one partition's shards in order and cuts them into minibatches of reused arrays. */
   private static final class BatchIterator implements Iterator<DataSet> {
     private final Iterator<String> paths;
     private final ShardFormat format;

@@ -51,7 +51,8 @@ public final class HadoopFs {
       return new Path(uri);
     }
     // not File.toURI(): it appends a slash to existing folders, and Path.getName() would be empty
-    return new Path("file", null, new File(trimmed).getAbsoluteFile().toPath().normalize().toString());
+    return new Path("file", null,
+        new File(trimmed).getAbsoluteFile().toPath().normalize().toString());
   }
 
   /**

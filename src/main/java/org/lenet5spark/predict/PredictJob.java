@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * ({@link PredictInput}) and predicts every example, either in this process or on Spark with the
  * model broadcast once and one task per shard, per slice of 2,048 IDX images or per group of
  * pictures; the tasks run in parallel, their results are kept by Spark and then streamed to the
- * driver one partition at a time, in input order, and written by {@link PredictionWriter}. Runs after {@code train}.
+ * driver one partition at a time, in input order, and written by {@link PredictionWriter}. Runs
+ * after {@code train}.
  */
 public final class PredictJob {
   private static final Logger LOG = LoggerFactory.getLogger(PredictJob.class);

@@ -16,6 +16,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.lenet5spark.data.Normalization;
 import org.lenet5spark.io.BadInputException;
 import org.lenet5spark.io.HadoopFs;
@@ -24,7 +25,6 @@ import org.lenet5spark.io.ModelStore;
 import org.lenet5spark.model.LeNet5;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**
  * The checkpoints of a run, {@code <run>/checkpoints/epoch-NNNN/}: {@code model.zip} (with updater

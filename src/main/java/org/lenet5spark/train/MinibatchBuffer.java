@@ -20,6 +20,7 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class MinibatchBuffer {
   private final Map<Integer, Slot> slots = new HashMap<>();
 
+  /** One kept minibatch: its ND4J arrays and their off-heap memory. */
   private record Slot(INDArray features, INDArray labels, FloatBuffer featureMemory,
       FloatBuffer labelMemory) {
   }

@@ -1,5 +1,6 @@
 package org.lenet5spark.train;
 
+import java.io.PrintStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,15 +20,15 @@ final class Progress {
    * @param firstEpoch epochs already done when this process started (resumed runs)
    * @param elapsedSeconds time this process has spent on its epochs so far
    */
-  static void report(String engine, int epoch, int firstEpoch, int epochs, EpochMetrics m,
-      double elapsedSeconds) {
+  static void report(PrintStream console, String engine, int epoch, int firstEpoch, int epochs,
+      EpochMetrics m, double elapsedSeconds) {
     int doneHere = epoch - firstEpoch;
     double eta = doneHere == 0 ? 0 : elapsedSeconds / doneHere * (epochs - epoch);
     String line = String.format("epoch %d/%d (%3.0f%%)  train_loss %.4f  test_loss %.4f  "
             + "test_accuracy %.4f  %.1f s  %.0f samples/s  ETA %s", epoch, epochs,
         100.0 * epoch / epochs, m.trainLoss(), m.testLoss(), m.testAccuracy(), m.epochSeconds(),
         m.samplesPerSecond(), duration(eta));
-    System.out.println(line);
+    console.println(line);
     LOG.info("[{}] {}", engine, line);
   }
 

@@ -16,8 +16,8 @@ import org.lenet5spark.io.HadoopFs;
 import org.nd4j.linalg.dataset.DataSet;
 
 /**
- * Fits epochs with DL4J's {@link SparkDl4jMultiLayer} and parameter averaging (the master comes from
- * {@link TrainingMasters}, whose workers bind their Spark-assigned GPU first):
+ * Fits epochs with DL4J's {@link SparkDl4jMultiLayer} and parameter averaging (the master comes
+ * from {@link TrainingMasters}, whose workers bind their Spark-assigned GPU first):
  * one RDD of minibatches built once from the shards (one partition per shard), worker hooks for
  * the training loss and, with {@code --augment}, on-the-fly distortions. With the export approach
  * DL4J saves the minibatches once under the export folder and reuses them every epoch. An epoch

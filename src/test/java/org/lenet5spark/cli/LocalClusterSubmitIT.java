@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -17,7 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.lenet5spark.io.Json;
 import org.lenet5spark.testing.CliRun;
 import org.lenet5spark.testing.IdxFixtures;
-import org.lenet5spark.testing.Java17Flags;
 import org.lenet5spark.testing.LocalClusterJob;
 import org.lenet5spark.testing.SparkHome;
 

@@ -20,7 +20,8 @@ import org.lenet5spark.testing.RealMnist;
 /**
  * The application jar as spark-submit runs it: a fresh JVM whose classpath is exactly what a
  * Spark 3.5 installation provides (Spark, Scala, Hadoop client: the build's {@code provided}
- * dependencies), started through Spark's own entry point {@code org.apache.spark.deploy.SparkSubmit}
+ * dependencies), started through Spark's own entry point
+ * {@code org.apache.spark.deploy.SparkSubmit}
  * with {@code --master local[2]}. Prepares real MNIST and trains one epoch.
  */
 class SparkSubmitIT {

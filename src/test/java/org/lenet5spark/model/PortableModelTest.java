@@ -26,9 +26,9 @@ import org.lenet5spark.compat.ModelZipWriter;
 import org.lenet5spark.data.Normalization;
 import org.lenet5spark.io.Json;
 import org.lenet5spark.io.ModelStore;
+import org.lenet5spark.model.kernels.FusedAdam;
 import org.lenet5spark.testing.CliRun;
 import org.lenet5spark.testing.Java17Flags;
-import org.lenet5spark.model.kernels.FusedAdam;
 import org.lenet5spark.testing.SmallData;
 
 /**

@@ -62,6 +62,7 @@ class BadInputCorpusTest {
     }
   }
 
+  /** Breaks a copy of the fixture in one way. */
   @FunctionalInterface
   interface Breaker {
     void breakIn(Path dir) throws IOException;

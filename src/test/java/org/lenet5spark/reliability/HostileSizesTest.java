@@ -25,12 +25,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lenet5spark.cli.ExitCodes;
-import org.lenet5spark.data.DigitImage;
-import org.lenet5spark.data.IdxReader;
 import org.lenet5spark.testing.CliRun;
 import org.lenet5spark.testing.IdxFixtures;
 import org.lenet5spark.testing.SmallData;
-import org.lenet5spark.train.TrainOptions;
 
 /**
  * Inputs whose size is hostile must be refused from what their headers say, before memory is

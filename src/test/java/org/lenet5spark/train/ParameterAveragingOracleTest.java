@@ -23,7 +23,8 @@ import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.Sgd;
 
 /**
- * The oracle for parameter averaging (as in DL4J's own TestCompareParameterAveragingSparkVsSingleMachine):
+ * The oracle for parameter averaging (as in DL4J's own
+ * TestCompareParameterAveragingSparkVsSingleMachine):
  * Spark training through {@link ParameterAveragingTrainingMaster} must give the same parameters as
  * the single-process engine on the same data, (a) with one worker, and (b) with two workers,
  * plain SGD and averaging after every step, which equals one SGD step on both minibatches together.

@@ -15,7 +15,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Configuration of a fully connected layer with ReLU or tanh computed by this project's Java
- * kernels ({@link FusedDenseLayerImpl}: one OpenBLAS call per matrix product and one Java pass for the bias and the activation) instead of a chain of ND4J ops. Its
+ * kernels ({@link FusedDenseLayerImpl}: one OpenBLAS call per matrix product and one Java pass
+ * for the bias and the activation) instead of a chain of ND4J ops. Its
  * parameters are exactly a stock {@code DenseLayer}'s (DL4J's {@link DefaultParamInitializer}:
  * weights [nIn, nOut] in F order, then the biases), so the two are interchangeable parameter for
  * parameter. Float32 and ND4J's CPU backend only.

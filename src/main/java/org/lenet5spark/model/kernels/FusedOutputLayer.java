@@ -16,7 +16,8 @@ import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
  * DL4J's {@link OutputLayer} with softmax and multi-class cross-entropy, whose forward pass,
  * gradient and score run as one OpenBLAS call per matrix product and one Java pass for the bias,
  * the softmax and the loss ({@link FusedOutputLayerImpl}) instead of DL4J's chain of ND4J ops
- * (about 0.45 ms per step at batch 64, docs/performance.md). The configuration, the parameters (DL4J's {@link DefaultParamInitializer}) and the
+ * (about 0.45 ms per step at batch 64, docs/performance.md). The configuration, the parameters
+ * (DL4J's {@link DefaultParamInitializer}) and the
  * arithmetic are the stock layer's, so the two are interchangeable parameter for parameter.
  * Float32 on ND4J's CPU backend; softmax with an unweighted MCXENT loss only.
  */
