@@ -1,0 +1,187 @@
+package org.lenet5spark.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lenet5spark.io.Json;
+import org.lenet5spark.testing.CliRun;
+import picocli.CommandLine;
+
+/**
+ * What the {@code train} options look like from outside, pinned to the spellings of the
+ * versions before the options were typed: the {@code config} that {@code run.json} records (key
+ * for key, value spelling for value spelling, defaults and every closed set), the one-line usage
+ * errors (exit 2) for every value outside a closed set, from a flag or from a defaults file, and
+ * the defaults that {@code train --help} shows.
+ */
+class TrainOptionsCliTest {
+  @TempDir
+  Path tmp;
+
+  private static TrainCommand parse(String... args) {
+    CommandLine cli = Lenet5Cli.newCommandLine();
+    CommandLine.ParseResult r = cli.parseArgs(args);
+    return (TrainCommand) r.subcommand().commandSpec().userObject();
+  }
+
+  private static String config(String... args) {
+    return Json.pretty(parse(args).options().describe());
+  }
+
+  @Test
+  void defaultConfigIsRecordedAsBefore() {
+    assertEquals("""
+        {
+          "data" : "file:/d",
+          "output" : "file:/o",
+          "engine" : "spark",
+          "workers" : 2,
+          "batch_size_per_worker" : 32,
+          "averaging_frequency" : 10,
+          "training_approach" : "auto",
+          "seed" : 12345,
+          "variant" : "modern",
+          "kernels" : "fused",
+          "updater" : "adam",
+          "learning_rate" : 0.002,
+          "lr_decay_per_epoch" : 0.8,
+          "l2" : 0.0,
+          "augment" : false,
+          "epochs" : 15,
+          "worker_prefetch" : 2,
+          "aggregation_depth" : 2,
+          "storage_level" : "MEMORY_ONLY",
+          "repartition" : "when-needed",
+          "export_dir" : null,
+          "keep_checkpoints" : 3,
+          "resume" : false,
+          "overwrite" : false,
+          "on_bad_checkpoint" : "refuse"
+        }
+        """, config("train", "--data", "/d", "--output", "/o"));
+  }
+
+  @Test
+  void everyOtherValueIsRecordedAsBeforeWhateverItsCase() {
+    assertEquals("""
+        {
+          "data" : "file:/d",
+          "output" : "file:/o",
+          "engine" : "local",
+          "workers" : 4,
+          "batch_size_per_worker" : 16,
+          "averaging_frequency" : 5,
+          "training_approach" : "direct",
+          "seed" : 9,
+          "variant" : "classic",
+          "kernels" : "stock",
+          "updater" : "sgd",
+          "learning_rate" : 0.01,
+          "lr_decay_per_epoch" : 1.0,
+          "l2" : 1.0E-4,
+          "augment" : true,
+          "epochs" : 3,
+          "worker_prefetch" : 0,
+          "aggregation_depth" : 3,
+          "storage_level" : "MEMORY_AND_DISK_SER",
+          "repartition" : "never",
+          "export_dir" : "file:/x",
+          "keep_checkpoints" : 5,
+          "resume" : true,
+          "overwrite" : false,
+          "on_bad_checkpoint" : "previous"
+        }
+        """, config("train", "--data", "/d", "--output", "/o",
+        "--engine", "LOCAL", "--training-approach", "Direct", "--repartition", "NEVER",
+        "--storage-level", "memory_and_disk_ser", "--updater", "SGD", "--on-bad-checkpoint",
+        "Previous", "--export-dir", "/x", "--kernels", "stock", "--variant", "classic",
+        "--epochs", "3", "--workers", "4", "--batch-size", "16", "--averaging-frequency", "5",
+        "--prefetch", "0", "--aggregation-depth", "3", "--seed", "9", "--learning-rate", "0.01",
+        "--lr-decay", "1", "--l2", "0.0001", "--augment", "--resume", "--keep-checkpoints", "5"));
+    String spark = config("train", "--data", "/d", "--output", "/o", "--engine", "spark",
+        "--training-approach", "export", "--repartition", "When-Needed", "--updater",
+        "nesterov", "--storage-level", "OFF_HEAP");
+    assertTrue(spark.contains("\"engine\" : \"spark\",\n"), spark);
+    assertTrue(spark.contains("\"training_approach\" : \"export\",\n"), spark);
+    assertTrue(spark.contains("\"updater\" : \"nesterov\",\n"), spark);
+    assertTrue(spark.contains("\"storage_level\" : \"OFF_HEAP\",\n"), spark);
+    assertTrue(spark.contains("\"repartition\" : \"when-needed\",\n"), spark);
+    assertTrue(config("train", "--data", "/d", "--output", "/o", "--repartition", "always")
+        .contains("\"repartition\" : \"always\",\n"));
+  }
+
+  private static final String[][] BAD = {
+      {"--engine", "gpu", "--engine must be spark or local"},
+      {"--training-approach", "x", "--training-approach must be auto, export or direct"},
+      {"--repartition", "sometimes", "--repartition must be always, when-needed or never"},
+      {"--repartition", "when_needed", "--repartition must be always, when-needed or never"},
+      {"--storage-level", "disk", "--storage-level: unknown Spark storage level DISK"},
+      {"--updater", "rmsprop", "--updater must be adam, nesterov or sgd"},
+      {"--on-bad-checkpoint", "ignore", "--on-bad-checkpoint must be refuse or previous"},
+      {"--variant", "x", "unknown model variant 'x' (expected modern or classic)"},
+      {"--kernels", "x", "unknown kernels 'x' (expected auto, fused or stock)"}};
+
+  @Test
+  void valuesOutsideAClosedSetAreUsageErrorsWithOneLine() {
+    Path out = tmp.resolve("o");
+    for (String[] bad : BAD) {
+      CliRun r = CliRun.of("train", "--data", tmp.toString(), "--output", out.toString(),
+          bad[0], bad[1]);
+      assertEquals(ExitCodes.USAGE, r.code(), r.err());
+      assertEquals("error: " + bad[2] + "\ntry: lenet5-spark train --help\n", r.errorLines());
+    }
+    assertFalse(Files.exists(out));
+  }
+
+  @Test
+  void valuesOutsideAClosedSetInADefaultsFileAreTheSameUsageErrors() throws IOException {
+    Path out = tmp.resolve("o");
+    Path file = tmp.resolve("d.properties");
+    for (String[] bad : BAD) {
+      Files.writeString(file, "train." + bad[0].substring(2) + "=" + bad[1] + "\n");
+      CliRun r = CliRun.of("--defaults", file.toString(), "train", "--data", tmp.toString(),
+          "--output", out.toString());
+      assertEquals(ExitCodes.USAGE, r.code(), r.err());
+      assertEquals("error: " + bad[2] + "\ntry: lenet5-spark train --help\n", r.errorLines());
+    }
+    assertFalse(Files.exists(out));
+  }
+
+  @Test
+  void helpShowsEveryDefault() {
+    CliRun h = CliRun.of("train", "--help");
+    assertEquals(ExitCodes.OK, h.code(), h.err());
+    String help = h.out().replaceAll("\\s+", " ");
+    for (String s : new String[] {
+        "--engine=spark|local spark: DL4J parameter averaging; local: plain DL4J in this "
+            + "process, the baseline (default: spark).",
+        "--epochs=<epochs> Total epochs of the run (default: 15).",
+        "--workers=<workers> Parameter-averaging workers (default: 2).",
+        "--batch-size=<batchSize> Minibatch size per worker, 1-4096 (default: 32).",
+        "between averagings (default: 10).",
+        "--prefetch=<prefetch> Minibatches prefetched per worker (default: 2).",
+        "aggregation of the parameters (default: 2).",
+        "--training-approach=auto|export|direct DL4J's RDD training approach; auto: direct "
+            + "with a local master, export on a cluster (default: auto).",
+        "Spark storage level of the training RDD (default: MEMORY_ONLY).",
+        "--repartition=always|when-needed|never When DL4J repartitions each averaging round's "
+            + "data (default: when-needed).",
+        "--seed=<seed> Random seed (default: 12345).",
+        "--variant=modern|classic LeNet-5 variant (default: modern).",
+        "stock on CUDA) (default: auto).",
+        "--updater=adam|nesterov|sgd Updater (default: adam).",
+        "--learning-rate=<learningRate> Initial learning rate (default: 0.002).",
+        "1 keeps it constant (default: 0.8).",
+        "--l2=<l2> L2 regularisation (default: 0.0).",
+        "(never to training from scratch) (default: refuse).",
+        "--keep-checkpoints=<keepCheckpoints> Most recent checkpoints kept (default: 3)."}) {
+      assertTrue(help.contains(s), s + " not in:\n" + h.out());
+    }
+  }
+}
