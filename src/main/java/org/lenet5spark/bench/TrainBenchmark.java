@@ -52,25 +52,27 @@ public final class TrainBenchmark {
         throughputImages, peaks));
 
     Map<String, Object> epochs = new LinkedHashMap<>();
-    TrainOptions localOpts = withEngine(base, "local", 1, sparkBatch, averagingFrequency);
+    TrainOptions localOpts = withEngine(base, TrainOptions.Engine.LOCAL, 1, sparkBatch,
+        averagingFrequency);
+    // LeNet5.build without kernels builds the fused network: its updater is the fused one
     MultiLayerNetwork localNet = LeNet5.build(LeNet5.Variant.MODERN, base.seed(),
-        base.newUpdater(), 0);
+        base.newUpdater(LeNet5.Kernels.FUSED), 0);
     try (LocalEngine local = new LocalEngine(localOpts, localNet, trainBlock,
         train.manifest().toNormalization())) {
-      TrainingEngine.EpochFit fit = local.fitEpoch(1, base.learningRate());
+      TrainingEngine.EpochFit fit = local.fitEpoch(1, base.optimiser().learningRate());
       epochs.put("local_epoch_seconds", fit.seconds());
       epochs.put("local_samples_per_second", fit.samplesPerSecond());
     }
     peaks.sample();
     for (int workers : List.of(1, 2)) {
-      TrainOptions so = withEngine(base, "spark", workers, sparkBatch,
+      TrainOptions so = withEngine(base, TrainOptions.Engine.SPARK, workers, sparkBatch,
           averagingFrequency);
-      MultiLayerNetwork net = LeNet5.build(LeNet5.Variant.MODERN, base.seed(), base.newUpdater(),
-          0);
+      MultiLayerNetwork net = LeNet5.build(LeNet5.Variant.MODERN, base.seed(),
+          base.newUpdater(LeNet5.Kernels.FUSED), 0);
       Path export = new Path(work, "export-" + workers);
       try (SparkEngine spark = new SparkEngine(sc, so, net, train, export, 0)) {
-        TrainingEngine.EpochFit first = spark.fitEpoch(1, base.learningRate());
-        TrainingEngine.EpochFit second = spark.fitEpoch(2, base.learningRate());
+        TrainingEngine.EpochFit first = spark.fitEpoch(1, base.optimiser().learningRate());
+        TrainingEngine.EpochFit second = spark.fitEpoch(2, base.optimiser().learningRate());
         epochs.put("spark_" + workers + "w_first_epoch_seconds", first.seconds());
         epochs.put("spark_" + workers + "w_epoch_seconds", second.seconds());
         epochs.put("spark_" + workers + "w_samples_per_second", second.samplesPerSecond());
@@ -85,7 +87,8 @@ public final class TrainBenchmark {
     epochs.put("averaging_frequency", averagingFrequency);
     out.put("epoch_time", epochs);
 
-    MultiLayerNetwork evalNet = LeNet5.build(LeNet5.Variant.MODERN, 1, base.newUpdater(), 0);
+    MultiLayerNetwork evalNet = LeNet5.build(LeNet5.Variant.MODERN, 1,
+        base.newUpdater(LeNet5.Kernels.FUSED), 0);
     Evaluator.evaluate(evalNet, testBlock, 1000);
     long t0 = System.nanoTime();
     Evaluator.evaluate(evalNet, testBlock, 1000);
@@ -145,12 +148,11 @@ public final class TrainBenchmark {
     return row;
   }
 
-  private static TrainOptions withEngine(TrainOptions b, String engine, int workers, int batch,
-      int averagingFrequency) {
-    return new TrainOptions(b.data(), b.output(), engine, 2, workers, batch, averagingFrequency,
-        b.prefetch(), b.aggregationDepth(), b.approach(), b.storageLevel(), b.repartition(), null,
-        b.seed(), b.variant(), b.kernels(), b.updater(), b.learningRate(), b.lrDecay(), b.l2(),
-        false, false, false, b.keepCheckpoints());
+  private static TrainOptions withEngine(TrainOptions b, TrainOptions.Engine engine,
+      int workers, int batch, int averagingFrequency) {
+    return b.toBuilder().engine(engine).epochs(2).workers(workers).batchSize(batch)
+        .averagingFrequency(averagingFrequency).exportDir(null).augment(false).resume(false)
+        .overwrite(false).build();
   }
 
   private static void fitRange(MultiLayerNetwork net, ExampleBlock block, int[] order,

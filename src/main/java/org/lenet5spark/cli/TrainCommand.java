@@ -91,11 +91,13 @@ final class TrainCommand implements Callable<Integer> {
       description = "Random seed (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--variant", defaultValue = "modern", paramLabel = "modern|classic",
+  @Option(names = "--variant", defaultValue = TrainOptions.DEFAULT_VARIANT,
+      paramLabel = "modern|classic",
       description = "LeNet-5 variant (default: ${DEFAULT-VALUE}).")
   String variant;
 
-  @Option(names = "--kernels", defaultValue = "auto", paramLabel = "auto|fused|stock",
+  @Option(names = "--kernels", defaultValue = TrainOptions.DEFAULT_KERNELS,
+      paramLabel = "auto|fused|stock",
       description = "How the convolution + pooling stages are computed: this project's fused "
           + "Java kernels, DL4J's stock layers, or auto (fused on ND4J's CPU backend, stock on "
           + "CUDA) (default: ${DEFAULT-VALUE}).")
@@ -150,7 +152,7 @@ final class TrainCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     TrainOptions o = Usage.check(spec, this::options);
     TrainingRun.Result r;
-    if (o.engine().equals("local")) {
+    if (o.engine() == TrainOptions.Engine.LOCAL) {
       Configuration conf = HadoopFs.newConfiguration();
       r = TrainingRun.run(null, conf, o, System.out);
     } else {
@@ -168,13 +170,35 @@ final class TrainCommand implements Callable<Integer> {
     return ExitCodes.OK;
   }
 
+  /**
+   * The typed options; a value outside an option's closed set or range is bad input, which
+   * {@link Usage#check} turns into a usage error.
+   */
   TrainOptions options() {
-    return new TrainOptions(HadoopFs.resolve(data), HadoopFs.resolve(output), engine, epochs,
-        workers, batchSize, averagingFrequency, prefetch, aggregationDepth, approach, storageLevel,
-        repartition,
-        exportDir == null ? null : HadoopFs.resolve(exportDir), seed,
-        LeNet5.Variant.parse(variant), LeNet5.Kernels.parse(kernels), updater, learningRate,
-        lrDecay, l2, augment, resume,
-        overwrite, keepCheckpoints, onBadCheckpoint);
+    return TrainOptions.builder(HadoopFs.resolve(data), HadoopFs.resolve(output))
+        .variant(LeNet5.Variant.parse(variant))
+        .kernels(LeNet5.Kernels.parse(kernels))
+        .engine(TrainOptions.Engine.parse(engine))
+        .approach(TrainOptions.Approach.parse(approach))
+        .storageLevel(TrainOptions.Storage.parse(storageLevel))
+        .repartition(TrainOptions.Repartitioning.parse(repartition))
+        .updater(TrainOptions.Updater.parse(updater))
+        .onBadCheckpoint(TrainOptions.OnBadCheckpoint.parse(onBadCheckpoint))
+        .epochs(epochs)
+        .workers(workers)
+        .batchSize(batchSize)
+        .averagingFrequency(averagingFrequency)
+        .prefetch(prefetch)
+        .aggregationDepth(aggregationDepth)
+        .exportDir(exportDir == null ? null : HadoopFs.resolve(exportDir))
+        .seed(seed)
+        .learningRate(learningRate)
+        .lrDecay(lrDecay)
+        .l2(l2)
+        .augment(augment)
+        .resume(resume)
+        .overwrite(overwrite)
+        .keepCheckpoints(keepCheckpoints)
+        .build();
   }
 }

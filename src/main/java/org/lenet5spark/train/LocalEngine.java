@@ -28,15 +28,15 @@ public final class LocalEngine implements TrainingEngine {
       Normalization normalization) {
     this.net = net;
     this.train = train;
-    this.batchSize = o.batchSize();
+    this.batchSize = o.data().batchSize();
     this.seed = o.seed();
-    this.augment = o.augment() ? new AugmentHook(new Augmenter(train.rows(), train.cols(),
+    this.augment = o.data().augment() ? new AugmentHook(new Augmenter(train.rows(), train.cols(),
         normalization.lookupTable()[0]), o.seed()) : null;
   }
 
   @Override
   public String name() {
-    return "local";
+    return TrainOptions.Engine.LOCAL.spelling();
   }
 
   @Override

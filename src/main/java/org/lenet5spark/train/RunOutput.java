@@ -42,24 +42,24 @@ final class RunOutput implements AutoCloseable {
 
   /** Applies the output rules to {@code o.output()}; call while holding {@code lock}. */
   static RunOutput open(TrainOptions o, Configuration conf, OutputLock lock) throws IOException {
-    FileSystem fs = HadoopFs.fs(o.output(), conf);
-    Path root = fs.makeQualified(o.output());
-    OutputOwnership.checkApart(root, List.of(o.data()), conf);
+    FileSystem fs = HadoopFs.fs(o.output().dir(), conf);
+    Path root = fs.makeQualified(o.output().dir());
+    OutputOwnership.checkApart(root, List.of(o.data().dir()), conf);
     Publisher.recover(fs, root);
     OutputOwnership.State state = OutputOwnership.inspect(root, OutputOwnership.Kind.RUN, conf);
     if (state == OutputOwnership.State.OURS) {
       boolean complete = fs.exists(new RunFiles(root).success());
-      if (complete && o.resume()) {
+      if (complete && o.output().resume()) {
         return new RunOutput(fs, root, lock, null, true, false);
       }
-      if (o.overwrite()) {
+      if (o.output().overwrite()) {
         return new RunOutput(fs, root, lock, Publisher.stage(fs, root), false, false);
       }
       if (complete) {
         throw new BadInputException("output " + root + " holds a complete run (pass --resume "
             + "to accept it as done, or --overwrite to replace it)");
       }
-      if (!o.resume()) {
+      if (!o.output().resume()) {
         throw new BadInputException("output " + root + " holds an unfinished run (pass "
             + "--resume to continue it, or --overwrite to replace it)");
       }

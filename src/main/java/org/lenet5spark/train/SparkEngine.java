@@ -42,7 +42,7 @@ public final class SparkEngine implements TrainingEngine {
     this.exportDir = exportDir;
     this.lossHook = new TrainLossHook(sc);
     List<TrainingHook> hooks = new ArrayList<>();
-    if (o.augment()) {
+    if (o.data().augment()) {
       Normalization n = train.manifest().toNormalization();
       hooks.add(new AugmentHook(new Augmenter(train.manifest().rows(), train.manifest().cols(),
           n.lookupTable()[0]), o.seed() + startEpoch));
@@ -51,9 +51,9 @@ public final class SparkEngine implements TrainingEngine {
     this.master = TrainingMasters.create(sc, o, exportDir, hooks, startEpoch,
         Nd4jDeviceBinder.forNd4j());
     this.sparkNet = new SparkDl4jMultiLayer(sc, net, master);
-    JavaRDD<DataSet> batches = ShardMinibatches.rdd(sc, train, o.batchSize());
-    this.trainRdd = o.repartition().equals("always") ? batches
-        : onePartitionPerWorker(batches, o.workers());
+    JavaRDD<DataSet> batches = ShardMinibatches.rdd(sc, train, o.data().batchSize());
+    this.trainRdd = o.spark().repartition() == TrainOptions.Repartitioning.ALWAYS ? batches
+        : onePartitionPerWorker(batches, o.spark().workers());
   }
 
   /**
@@ -79,7 +79,7 @@ public final class SparkEngine implements TrainingEngine {
 
   @Override
   public String name() {
-    return "spark";
+    return TrainOptions.Engine.SPARK.spelling();
   }
 
   @Override

@@ -15,49 +15,28 @@ import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.learning.config.Sgd;
 
 /**
- * Every setting of a training run, validated on creation; the defaults live here and nowhere else
- * (the CLI shows them in {@code --help}). {@code run.json} records the resolved values.
+ * Every setting of a training run, typed and validated on creation, in four groups (the data,
+ * Spark's parameter averaging, the optimiser, the run folder) around the settings that concern
+ * the whole run. Built with {@link #builder}; the defaults live here and nowhere else: the
+ * {@code DEFAULT_*} constants, which the CLI shows in {@code --help}, and the {@link Builder} that
+ * starts from them. Every closed set of values is an enum whose {@link Choice#spelling} is what
+ * the CLI accepts (in any case) and what {@code run.json} and the checkpoints record
+ * ({@link #describe}, {@link #trajectorySettings}); a value outside it is bad input with the
+ * message the CLI shows.
  *
- * @param data prepared data folder (output of {@code prepare})
- * @param output run folder to create
- * @param engine "spark" (parameter averaging) or "local" (plain DL4J in one process)
+ * @param engine how epochs are fitted
  * @param epochs total number of epochs of the run (a resumed run trains only the missing ones)
- * @param workers parameter-averaging workers (Spark task slots used for training)
- * @param batchSize minibatch size per worker
- * @param averagingFrequency minibatches each worker fits between two averagings
- * @param prefetch minibatches each worker prefetches asynchronously (0: none)
- * @param aggregationDepth levels of Spark's tree aggregation of the workers' parameters
- * @param approach DL4J's RDD training approach: "export" (minibatches saved once to the export
- *     folder and reused every epoch), "direct" (the cached RDD is split every averaging round) or
- *     "auto" (direct with a local master, export on a cluster where DL4J supports it)
- * @param storageLevel Spark storage level of the training RDD (for example MEMORY_ONLY_SER)
- * @param repartition when DL4J repartitions each averaging round's data: "always" (DL4J's
- *     default: a shuffle every round), "when-needed" (only when the partition count differs from
- *     the workers) or "never"
- * @param exportDir folder for exported minibatches, on the same file system as the output
- *     (null: {@code <output>/_scratch})
  * @param seed seed of weight initialisation, data splitting and shuffling
  * @param variant LeNet-5 variant
  * @param kernels how the convolution stages are computed (fused Java kernels or DL4J's layers)
- * @param updater "adam", "nesterov" or "sgd"
- * @param learningRate initial learning rate
- * @param lrDecay factor applied to the learning rate after every epoch (1: constant)
- * @param l2 L2 regularisation coefficient (0: none)
- * @param augment random affine distortions of the training images, on the workers
- * @param resume continue from the latest complete checkpoint (a complete run is a no-op)
- * @param overwrite replace an existing run folder
- * @param keepCheckpoints number of most recent checkpoints kept
- * @param onBadCheckpoint what {@code --resume} does when the newest checkpoint cannot be
- *     trusted: "refuse" (exit 3, nothing written) or "previous" (fall back to the newest older
- *     checkpoint that can be trusted; never to training from scratch)
+ * @param data the prepared data and how it is cut into minibatches
+ * @param spark DL4J's parameter averaging on Spark (the spark engine only)
+ * @param optimiser updater, learning-rate schedule and regularisation
+ * @param output the run folder and its checkpoints
  */
-public record TrainOptions(Path data, Path output, String engine, int epochs, int workers,
-    int batchSize, int averagingFrequency, int prefetch, int aggregationDepth, String approach,
-    String storageLevel,
-    String repartition, Path exportDir, long seed, LeNet5.Variant variant,
-    LeNet5.Kernels kernels, String updater, double learningRate,
-    double lrDecay, double l2, boolean augment, boolean resume, boolean overwrite,
-    int keepCheckpoints, String onBadCheckpoint) {
+public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant variant,
+    LeNet5.Kernels kernels, DataOptions data, SparkOptions spark, OptimiserOptions optimiser,
+    OutputOptions output) {
 
   /** Default engine. */
   public static final String DEFAULT_ENGINE = "spark";
@@ -92,6 +71,10 @@ public record TrainOptions(Path data, Path output, String engine, int epochs, in
   public static final String DEFAULT_REPARTITION = "when-needed";
   /** Default seed. */
   public static final long DEFAULT_SEED = 12345;
+  /** Default LeNet-5 variant. */
+  public static final String DEFAULT_VARIANT = "modern";
+  /** Default kernels: fused on ND4J's CPU backend, stock on any other. */
+  public static final String DEFAULT_KERNELS = "auto";
   /** Default updater. */
   public static final String DEFAULT_UPDATER = "adam";
   /** Default learning rate. */
@@ -106,68 +89,532 @@ public record TrainOptions(Path data, Path output, String engine, int epochs, in
   public static final String DEFAULT_ON_BAD_CHECKPOINT = "refuse";
 
   public TrainOptions {
-    engine = engine.toLowerCase(Locale.ROOT);
-    require(engine.equals("spark") || engine.equals("local"), "--engine must be spark or local");
+    require(engine != null && variant != null && kernels != null && data != null
+        && spark != null && optimiser != null && output != null, "incomplete training options");
     require(epochs >= 1 && epochs <= 100_000, "--epochs must be at least 1");
-    require(workers >= 1 && workers <= 100_000, "--workers must be at least 1");
-    require(batchSize >= 1 && batchSize <= MAX_BATCH_SIZE, "--batch-size must be between 1 and "
-        + MAX_BATCH_SIZE + ", got " + batchSize);
-    require(averagingFrequency >= 1, "--averaging-frequency must be at least 1");
-    require(prefetch >= 0, "--prefetch must be 0 or more");
-    require(aggregationDepth >= 1 && aggregationDepth <= 10,
-        "--aggregation-depth must be between 1 and 10");
-    approach = approach.toLowerCase(Locale.ROOT);
-    require(approach.equals("export") || approach.equals("direct") || approach.equals("auto"),
-        "--training-approach must be auto, export or direct");
-    storageLevel = storageLevel.toUpperCase(Locale.ROOT);
-    try {
-      StorageLevel.fromString(storageLevel);
-    } catch (IllegalArgumentException e) {
-      throw new BadInputException("--storage-level: unknown Spark storage level " + storageLevel);
+  }
+
+  /** One value of a closed set of an option's values. */
+  public interface Choice {
+    /** How the CLI, {@code run.json} and the checkpoints spell the value. */
+    String spelling();
+  }
+
+  /** How epochs are fitted ({@code --engine}). */
+  public enum Engine implements Choice {
+    /** DL4J parameter averaging on Spark. */
+    SPARK("spark"),
+    /** Plain DL4J in one process, the baseline. */
+    LOCAL("local");
+
+    private final String spelling;
+
+    Engine(String spelling) {
+      this.spelling = spelling;
     }
-    repartition = repartition.toLowerCase(Locale.ROOT);
-    require(repartition.equals("always") || repartition.equals("never")
-        || repartition.equals("when-needed"), "--repartition must be always, when-needed or never");
-    require(learningRate > 0 && Double.isFinite(learningRate), "--learning-rate must be > 0");
-    require(lrDecay > 0 && lrDecay <= 1, "--lr-decay must be in (0, 1]");
-    require(l2 >= 0 && Double.isFinite(l2), "--l2 must be 0 or more");
-    updater = updater.toLowerCase(Locale.ROOT);
-    require(updater.equals("adam") || updater.equals("nesterov") || updater.equals("sgd"),
-        "--updater must be adam, nesterov or sgd");
-    require(keepCheckpoints >= 1, "--keep-checkpoints must be at least 1");
-    require(!(resume && overwrite), "--resume and --overwrite exclude each other");
-    onBadCheckpoint = onBadCheckpoint == null ? DEFAULT_ON_BAD_CHECKPOINT
-        : onBadCheckpoint.toLowerCase(Locale.ROOT);
-    require(onBadCheckpoint.equals("refuse") || onBadCheckpoint.equals("previous"),
-        "--on-bad-checkpoint must be refuse or previous");
+
+    @Override
+    public String spelling() {
+      return spelling;
+    }
+
+    /** The engine spelled {@code value} (any case), else bad input. */
+    public static Engine parse(String value) {
+      return choose(values(), "--engine", value);
+    }
   }
 
-  /** The settings without {@code onBadCheckpoint} (refuse). */
-  public TrainOptions(Path data, Path output, String engine, int epochs, int workers,
-      int batchSize, int averagingFrequency, int prefetch, int aggregationDepth, String approach,
-      String storageLevel, String repartition, Path exportDir, long seed, LeNet5.Variant variant,
-      LeNet5.Kernels kernels, String updater, double learningRate, double lrDecay, double l2,
-      boolean augment, boolean resume, boolean overwrite, int keepCheckpoints) {
-    this(data, output, engine, epochs, workers, batchSize, averagingFrequency, prefetch,
-        aggregationDepth, approach, storageLevel, repartition, exportDir, seed, variant, kernels,
-        updater, learningRate, lrDecay, l2, augment, resume, overwrite, keepCheckpoints,
-        DEFAULT_ON_BAD_CHECKPOINT);
+  /**
+   * DL4J's RDD training approach ({@code --training-approach}): "export" (minibatches saved once
+   * to the export folder and reused every epoch), "direct" (the cached RDD is split every
+   * averaging round) or "auto" (direct with a local master, export on a cluster where DL4J
+   * supports it).
+   */
+  public enum Approach implements Choice {
+    /** Direct with a local master, export on a cluster. */
+    AUTO("auto"),
+    /** Minibatches exported once, reused every epoch. */
+    EXPORT("export"),
+    /** The cached RDD split every averaging round. */
+    DIRECT("direct");
+
+    private final String spelling;
+
+    Approach(String spelling) {
+      this.spelling = spelling;
+    }
+
+    @Override
+    public String spelling() {
+      return spelling;
+    }
+
+    /** The approach spelled {@code value} (any case), else bad input. */
+    public static Approach parse(String value) {
+      return choose(values(), "--training-approach", value);
+    }
   }
 
-  /** Whether {@code --resume} may fall back to an older checkpoint when the newest is refused. */
-  public boolean fallBackToPreviousCheckpoint() {
-    return onBadCheckpoint.equals("previous");
+  /**
+   * When DL4J repartitions each averaging round's data ({@code --repartition}): always (DL4J's
+   * default: a shuffle every round), only when the partition count differs from the workers, or
+   * never.
+   */
+  public enum Repartitioning implements Choice {
+    /** A shuffle every round. */
+    ALWAYS("always"),
+    /** Only when the partition count differs from the workers. */
+    WHEN_NEEDED("when-needed"),
+    /** Never. */
+    NEVER("never");
+
+    private final String spelling;
+
+    Repartitioning(String spelling) {
+      this.spelling = spelling;
+    }
+
+    @Override
+    public String spelling() {
+      return spelling;
+    }
+
+    /** The repartitioning spelled {@code value} (any case), else bad input. */
+    public static Repartitioning parse(String value) {
+      return choose(values(), "--repartition", value);
+    }
+  }
+
+  /** The updater ({@code --updater}). */
+  public enum Updater implements Choice {
+    /** Adam (the fused kernels' own implementation for a fused network). */
+    ADAM("adam"),
+    /** Nesterov momentum 0.9. */
+    NESTEROV("nesterov"),
+    /** Plain SGD. */
+    SGD("sgd");
+
+    private final String spelling;
+
+    Updater(String spelling) {
+      this.spelling = spelling;
+    }
+
+    @Override
+    public String spelling() {
+      return spelling;
+    }
+
+    /** The updater spelled {@code value} (any case), else bad input. */
+    public static Updater parse(String value) {
+      return choose(values(), "--updater", value);
+    }
+  }
+
+  /**
+   * Spark storage level of the training RDD ({@code --storage-level}): exactly the names that
+   * Spark's {@link StorageLevel#fromString} accepts, spelled as Spark spells them.
+   */
+  public enum Storage implements Choice {
+    /** Not stored. */
+    NONE,
+    /** On disk. */
+    DISK_ONLY,
+    /** On disk, twice. */
+    DISK_ONLY_2,
+    /** On disk, three times. */
+    DISK_ONLY_3,
+    /** Deserialised objects in memory. */
+    MEMORY_ONLY,
+    /** Deserialised objects in memory, twice. */
+    MEMORY_ONLY_2,
+    /** Serialised in memory. */
+    MEMORY_ONLY_SER,
+    /** Serialised in memory, twice. */
+    MEMORY_ONLY_SER_2,
+    /** In memory, spilling to disk. */
+    MEMORY_AND_DISK,
+    /** In memory, spilling to disk, twice. */
+    MEMORY_AND_DISK_2,
+    /** Serialised in memory, spilling to disk. */
+    MEMORY_AND_DISK_SER,
+    /** Serialised in memory, spilling to disk, twice. */
+    MEMORY_AND_DISK_SER_2,
+    /** Off the heap. */
+    OFF_HEAP;
+
+    @Override
+    public String spelling() {
+      return name();
+    }
+
+    /** Spark's storage level of this name. */
+    public StorageLevel level() {
+      return StorageLevel.fromString(name());
+    }
+
+    /** The storage level named {@code value} (any case), else bad input. */
+    public static Storage parse(String value) {
+      String name = value == null ? "" : value.toUpperCase(Locale.ROOT);
+      for (Storage s : values()) {
+        if (s.name().equals(name)) {
+          return s;
+        }
+      }
+      throw new BadInputException("--storage-level: unknown Spark storage level " + name);
+    }
+  }
+
+  /**
+   * What {@code --resume} does when the newest checkpoint cannot be trusted
+   * ({@code --on-bad-checkpoint}).
+   */
+  public enum OnBadCheckpoint implements Choice {
+    /** Exit 3, nothing written. */
+    REFUSE("refuse"),
+    /** Fall back to the newest older checkpoint that can be trusted (never to none). */
+    PREVIOUS("previous");
+
+    private final String spelling;
+
+    OnBadCheckpoint(String spelling) {
+      this.spelling = spelling;
+    }
+
+    @Override
+    public String spelling() {
+      return spelling;
+    }
+
+    /** The handling spelled {@code value} (any case), else bad input. */
+    public static OnBadCheckpoint parse(String value) {
+      return choose(values(), "--on-bad-checkpoint", value);
+    }
+  }
+
+  /**
+   * The data and how it is cut into minibatches.
+   *
+   * @param dir prepared data folder (output of {@code prepare})
+   * @param batchSize minibatch size per worker
+   * @param augment random affine distortions of the training images, on the workers
+   */
+  public record DataOptions(Path dir, int batchSize, boolean augment) {
+    public DataOptions {
+      require(dir != null, "--data is required");
+      require(batchSize >= 1 && batchSize <= MAX_BATCH_SIZE, "--batch-size must be between 1 "
+          + "and " + MAX_BATCH_SIZE + ", got " + batchSize);
+    }
+  }
+
+  /**
+   * DL4J's parameter averaging on Spark.
+   *
+   * @param workers parameter-averaging workers (Spark task slots used for training)
+   * @param averagingFrequency minibatches each worker fits between two averagings
+   * @param prefetch minibatches each worker prefetches asynchronously (0: none)
+   * @param aggregationDepth levels of Spark's tree aggregation of the workers' parameters
+   * @param approach DL4J's RDD training approach
+   * @param storageLevel Spark storage level of the training RDD
+   * @param repartition when DL4J repartitions each averaging round's data
+   * @param exportDir folder for exported minibatches, on the same file system as the output
+   *     (null: {@code <output>/_scratch})
+   */
+  public record SparkOptions(int workers, int averagingFrequency, int prefetch,
+      int aggregationDepth, Approach approach, Storage storageLevel, Repartitioning repartition,
+      Path exportDir) {
+    public SparkOptions {
+      require(workers >= 1 && workers <= 100_000, "--workers must be at least 1");
+      require(averagingFrequency >= 1, "--averaging-frequency must be at least 1");
+      require(prefetch >= 0, "--prefetch must be 0 or more");
+      require(aggregationDepth >= 1 && aggregationDepth <= 10,
+          "--aggregation-depth must be between 1 and 10");
+      require(approach != null, "--training-approach is required");
+      require(storageLevel != null, "--storage-level is required");
+      require(repartition != null, "--repartition is required");
+    }
+  }
+
+  /**
+   * The optimiser.
+   *
+   * @param updater the updater
+   * @param learningRate initial learning rate
+   * @param lrDecay factor applied to the learning rate after every epoch (1: constant)
+   * @param l2 L2 regularisation coefficient (0: none)
+   */
+  public record OptimiserOptions(Updater updater, double learningRate, double lrDecay,
+      double l2) {
+    public OptimiserOptions {
+      require(updater != null, "--updater is required");
+      require(learningRate > 0 && Double.isFinite(learningRate), "--learning-rate must be > 0");
+      require(lrDecay > 0 && lrDecay <= 1, "--lr-decay must be in (0, 1]");
+      require(l2 >= 0 && Double.isFinite(l2), "--l2 must be 0 or more");
+    }
+
+    /** Learning rate of a 1-based epoch. */
+    public double learningRateAt(int epoch) {
+      return learningRate * Math.pow(lrDecay, epoch - 1);
+    }
+
+    /** A new updater instance with the initial learning rate, for a network with {@code k}. */
+    public IUpdater newUpdater(LeNet5.Kernels k) {
+      return switch (updater) {
+        case NESTEROV -> new Nesterovs(learningRate, 0.9);
+        case SGD -> new Sgd(learningRate);
+        // the same Adam as one Java loop, with the (CPU-only) fused layers; a stock model keeps
+        // DL4J's own Adam so that it restores with DL4J alone (docs/performance.md)
+        case ADAM -> k == LeNet5.Kernels.FUSED ? new FusedAdam(learningRate)
+            : new Adam(learningRate);
+      };
+    }
+  }
+
+  /**
+   * The run folder.
+   *
+   * @param dir run folder to create
+   * @param resume continue from the latest complete checkpoint (a complete run is a no-op)
+   * @param overwrite replace an existing run folder
+   * @param keepCheckpoints number of most recent checkpoints kept
+   * @param onBadCheckpoint what {@code --resume} does when the newest checkpoint cannot be
+   *     trusted
+   */
+  public record OutputOptions(Path dir, boolean resume, boolean overwrite, int keepCheckpoints,
+      OnBadCheckpoint onBadCheckpoint) {
+    public OutputOptions {
+      require(dir != null, "--output is required");
+      require(keepCheckpoints >= 1, "--keep-checkpoints must be at least 1");
+      require(!(resume && overwrite), "--resume and --overwrite exclude each other");
+      require(onBadCheckpoint != null, "--on-bad-checkpoint is required");
+    }
+
+    /** Whether {@code --resume} may fall back to an older checkpoint when the newest is refused. */
+    public boolean fallBackToPreviousCheckpoint() {
+      return onBadCheckpoint == OnBadCheckpoint.PREVIOUS;
+    }
+  }
+
+  /** A builder that starts from the defaults, for the data {@code data} and run {@code output}. */
+  public static Builder builder(Path data, Path output) {
+    return new Builder(data, output);
   }
 
   /** Options with the defaults for everything but the two locations. */
   public static TrainOptions defaults(Path data, Path output) {
-    return new TrainOptions(data, output, DEFAULT_ENGINE, DEFAULT_EPOCHS, DEFAULT_WORKERS,
-        DEFAULT_BATCH_SIZE, DEFAULT_AVERAGING_FREQUENCY, DEFAULT_PREFETCH,
-        DEFAULT_AGGREGATION_DEPTH, DEFAULT_APPROACH,
-        DEFAULT_STORAGE_LEVEL, DEFAULT_REPARTITION, null, DEFAULT_SEED, LeNet5.Variant.MODERN,
-        LeNet5.Kernels.FUSED, DEFAULT_UPDATER,
-        DEFAULT_LEARNING_RATE, DEFAULT_LR_DECAY, DEFAULT_L2, false, false, false,
-        DEFAULT_KEEP_CHECKPOINTS);
+    return builder(data, output).build();
+  }
+
+  /** A builder holding these options. */
+  public Builder toBuilder() {
+    return new Builder(data.dir(), output.dir()).engine(engine).epochs(epochs).seed(seed)
+        .variant(variant).kernels(kernels).batchSize(data.batchSize()).augment(data.augment())
+        .workers(spark.workers()).averagingFrequency(spark.averagingFrequency())
+        .prefetch(spark.prefetch()).aggregationDepth(spark.aggregationDepth())
+        .approach(spark.approach()).storageLevel(spark.storageLevel())
+        .repartition(spark.repartition()).exportDir(spark.exportDir())
+        .updater(optimiser.updater()).learningRate(optimiser.learningRate())
+        .lrDecay(optimiser.lrDecay()).l2(optimiser.l2()).resume(output.resume())
+        .overwrite(output.overwrite()).keepCheckpoints(output.keepCheckpoints())
+        .onBadCheckpoint(output.onBadCheckpoint());
+  }
+
+  /** Builds {@link TrainOptions} by name, starting from the defaults; validated by build. */
+  public static final class Builder {
+    private final Path data;
+    private final Path output;
+    private Engine engine = Engine.parse(DEFAULT_ENGINE);
+    private int epochs = DEFAULT_EPOCHS;
+    private long seed = DEFAULT_SEED;
+    private LeNet5.Variant variant = LeNet5.Variant.parse(DEFAULT_VARIANT);
+    // null: DEFAULT_KERNELS, resolved by build() (it asks ND4J for its backend)
+    private LeNet5.Kernels kernels;
+    private int batchSize = DEFAULT_BATCH_SIZE;
+    private boolean augment;
+    private int workers = DEFAULT_WORKERS;
+    private int averagingFrequency = DEFAULT_AVERAGING_FREQUENCY;
+    private int prefetch = DEFAULT_PREFETCH;
+    private int aggregationDepth = DEFAULT_AGGREGATION_DEPTH;
+    private Approach approach = Approach.parse(DEFAULT_APPROACH);
+    private Storage storageLevel = Storage.parse(DEFAULT_STORAGE_LEVEL);
+    private Repartitioning repartition = Repartitioning.parse(DEFAULT_REPARTITION);
+    private Path exportDir;
+    private Updater updater = Updater.parse(DEFAULT_UPDATER);
+    private double learningRate = DEFAULT_LEARNING_RATE;
+    private double lrDecay = DEFAULT_LR_DECAY;
+    private double l2 = DEFAULT_L2;
+    private boolean resume;
+    private boolean overwrite;
+    private int keepCheckpoints = DEFAULT_KEEP_CHECKPOINTS;
+    private OnBadCheckpoint onBadCheckpoint = OnBadCheckpoint.parse(DEFAULT_ON_BAD_CHECKPOINT);
+
+    private Builder(Path data, Path output) {
+      this.data = data;
+      this.output = output;
+    }
+
+    /** {@link TrainOptions#engine}. */
+    public Builder engine(Engine value) {
+      engine = value;
+      return this;
+    }
+
+    /** {@link TrainOptions#epochs}. */
+    public Builder epochs(int value) {
+      epochs = value;
+      return this;
+    }
+
+    /** {@link TrainOptions#seed}. */
+    public Builder seed(long value) {
+      seed = value;
+      return this;
+    }
+
+    /** {@link TrainOptions#variant}. */
+    public Builder variant(LeNet5.Variant value) {
+      variant = value;
+      return this;
+    }
+
+    /** {@link TrainOptions#kernels}. */
+    public Builder kernels(LeNet5.Kernels value) {
+      kernels = value;
+      return this;
+    }
+
+    /** {@link DataOptions#batchSize}. */
+    public Builder batchSize(int value) {
+      batchSize = value;
+      return this;
+    }
+
+    /** {@link DataOptions#augment}. */
+    public Builder augment(boolean value) {
+      augment = value;
+      return this;
+    }
+
+    /** {@link SparkOptions#workers}. */
+    public Builder workers(int value) {
+      workers = value;
+      return this;
+    }
+
+    /** {@link SparkOptions#averagingFrequency}. */
+    public Builder averagingFrequency(int value) {
+      averagingFrequency = value;
+      return this;
+    }
+
+    /** {@link SparkOptions#prefetch}. */
+    public Builder prefetch(int value) {
+      prefetch = value;
+      return this;
+    }
+
+    /** {@link SparkOptions#aggregationDepth}. */
+    public Builder aggregationDepth(int value) {
+      aggregationDepth = value;
+      return this;
+    }
+
+    /** {@link SparkOptions#approach}. */
+    public Builder approach(Approach value) {
+      approach = value;
+      return this;
+    }
+
+    /** {@link SparkOptions#storageLevel}. */
+    public Builder storageLevel(Storage value) {
+      storageLevel = value;
+      return this;
+    }
+
+    /** {@link SparkOptions#repartition}. */
+    public Builder repartition(Repartitioning value) {
+      repartition = value;
+      return this;
+    }
+
+    /** {@link SparkOptions#exportDir} (null: under the run folder). */
+    public Builder exportDir(Path value) {
+      exportDir = value;
+      return this;
+    }
+
+    /** {@link OptimiserOptions#updater}. */
+    public Builder updater(Updater value) {
+      updater = value;
+      return this;
+    }
+
+    /** {@link OptimiserOptions#learningRate}. */
+    public Builder learningRate(double value) {
+      learningRate = value;
+      return this;
+    }
+
+    /** {@link OptimiserOptions#lrDecay}. */
+    public Builder lrDecay(double value) {
+      lrDecay = value;
+      return this;
+    }
+
+    /** {@link OptimiserOptions#l2}. */
+    public Builder l2(double value) {
+      l2 = value;
+      return this;
+    }
+
+    /** {@link OutputOptions#resume}. */
+    public Builder resume(boolean value) {
+      resume = value;
+      return this;
+    }
+
+    /** {@link OutputOptions#overwrite}. */
+    public Builder overwrite(boolean value) {
+      overwrite = value;
+      return this;
+    }
+
+    /** {@link OutputOptions#keepCheckpoints}. */
+    public Builder keepCheckpoints(int value) {
+      keepCheckpoints = value;
+      return this;
+    }
+
+    /** {@link OutputOptions#onBadCheckpoint}. */
+    public Builder onBadCheckpoint(OnBadCheckpoint value) {
+      onBadCheckpoint = value;
+      return this;
+    }
+
+    /** The options, validated ({@link BadInputException} naming the flag at fault). */
+    public TrainOptions build() {
+      DataOptions d = new DataOptions(data, batchSize, augment);
+      SparkOptions s = new SparkOptions(workers, averagingFrequency, prefetch, aggregationDepth,
+          approach, storageLevel, repartition, exportDir);
+      OptimiserOptions opt = new OptimiserOptions(updater, learningRate, lrDecay, l2);
+      OutputOptions out = new OutputOptions(output, resume, overwrite, keepCheckpoints,
+          onBadCheckpoint);
+      return new TrainOptions(engine, epochs, seed, variant,
+          kernels != null ? kernels : LeNet5.Kernels.parse(DEFAULT_KERNELS), d, s, opt, out);
+    }
+  }
+
+  private static <E extends Enum<E> & Choice> E choose(E[] all, String flag, String value) {
+    String spelled = value == null ? "" : value.toLowerCase(Locale.ROOT);
+    StringBuilder expected = new StringBuilder();
+    for (int i = 0; i < all.length; i++) {
+      if (all[i].spelling().equals(spelled)) {
+        return all[i];
+      }
+      expected.append(i == 0 ? "" : i == all.length - 1 ? " or " : ", ")
+          .append(all[i].spelling());
+    }
+    throw new BadInputException(flag + " must be " + expected);
   }
 
   private static void require(boolean ok, String message) {
@@ -176,69 +623,60 @@ public record TrainOptions(Path data, Path output, String engine, int epochs, in
     }
   }
 
-  /** Learning rate of a 1-based epoch. */
-  public double learningRateAt(int epoch) {
-    return learningRate * Math.pow(lrDecay, epoch - 1);
-  }
-
-  /** A new updater instance with the initial learning rate. */
+  /** A new updater instance with the initial learning rate, for the run's kernels. */
   public IUpdater newUpdater() {
-    return newUpdater(kernels);
+    return optimiser.newUpdater(kernels);
   }
 
   /** A new updater instance with the initial learning rate, for a network with {@code k}. */
   public IUpdater newUpdater(LeNet5.Kernels k) {
-    return switch (updater) {
-      case "nesterov" -> new Nesterovs(learningRate, 0.9);
-      case "sgd" -> new Sgd(learningRate);
-      // the same Adam as one Java loop, with the (CPU-only) fused layers; a stock model keeps
-      // DL4J's own Adam so that it restores with DL4J alone (docs/performance.md)
-      default -> k == LeNet5.Kernels.FUSED ? new FusedAdam(learningRate)
-          : new Adam(learningRate);
-    };
+    return optimiser.newUpdater(k);
   }
 
   /**
    * The settings that shape the training trajectory; a run may only be resumed with the same
-   * values (the number of epochs, prefetch, storage level and output handling may change).
+   * values (the number of epochs, prefetch, storage level and output handling may change). The
+   * keys and value spellings are those of every earlier version: a resume compares them with the
+   * checkpoint's, as text.
    */
   public Map<String, Object> trajectorySettings() {
+    boolean onSpark = engine == Engine.SPARK;
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("engine", engine);
-    m.put("workers", engine.equals("spark") ? workers : 1);
-    m.put("batch_size_per_worker", batchSize);
-    m.put("averaging_frequency", engine.equals("spark") ? averagingFrequency : 0);
-    m.put("training_approach", engine.equals("spark") ? approach : "none");
+    m.put("engine", engine.spelling());
+    m.put("workers", onSpark ? spark.workers() : 1);
+    m.put("batch_size_per_worker", data.batchSize());
+    m.put("averaging_frequency", onSpark ? spark.averagingFrequency() : 0);
+    m.put("training_approach", onSpark ? spark.approach().spelling() : "none");
     m.put("seed", seed);
     m.put("variant", variant.name().toLowerCase(Locale.ROOT));
     m.put("kernels", kernels.name().toLowerCase(Locale.ROOT));
-    m.put("updater", updater);
-    m.put("learning_rate", learningRate);
-    m.put("lr_decay_per_epoch", lrDecay);
-    m.put("l2", l2);
-    m.put("augment", augment);
+    m.put("updater", optimiser.updater().spelling());
+    m.put("learning_rate", optimiser.learningRate());
+    m.put("lr_decay_per_epoch", optimiser.lrDecay());
+    m.put("l2", optimiser.l2());
+    m.put("augment", data.augment());
     return m;
   }
 
   /** Every resolved setting, for run.json (locations without user-info, {@link Redact}). */
   public Map<String, Object> describe() {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("data", Redact.uri(data));
-    m.put("output", Redact.uri(output));
+    m.put("data", Redact.uri(data.dir()));
+    m.put("output", Redact.uri(output.dir()));
     m.putAll(trajectorySettings());
-    m.put("workers", workers);
-    m.put("averaging_frequency", averagingFrequency);
-    m.put("training_approach", approach);
+    m.put("workers", spark.workers());
+    m.put("averaging_frequency", spark.averagingFrequency());
+    m.put("training_approach", spark.approach().spelling());
     m.put("epochs", epochs);
-    m.put("worker_prefetch", prefetch);
-    m.put("aggregation_depth", aggregationDepth);
-    m.put("storage_level", storageLevel);
-    m.put("repartition", repartition);
-    m.put("export_dir", Redact.uri(exportDir));
-    m.put("keep_checkpoints", keepCheckpoints);
-    m.put("resume", resume);
-    m.put("overwrite", overwrite);
-    m.put("on_bad_checkpoint", onBadCheckpoint);
+    m.put("worker_prefetch", spark.prefetch());
+    m.put("aggregation_depth", spark.aggregationDepth());
+    m.put("storage_level", spark.storageLevel().spelling());
+    m.put("repartition", spark.repartition().spelling());
+    m.put("export_dir", Redact.uri(spark.exportDir()));
+    m.put("keep_checkpoints", output.keepCheckpoints());
+    m.put("resume", output.resume());
+    m.put("overwrite", output.overwrite());
+    m.put("on_bad_checkpoint", output.onBadCheckpoint().spelling());
     return m;
   }
 }

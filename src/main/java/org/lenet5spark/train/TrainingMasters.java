@@ -37,30 +37,32 @@ public final class TrainingMasters {
    */
   public static DeviceBindingTrainingMaster create(JavaSparkContext sc, TrainOptions o,
       Path exportDir, List<TrainingHook> hooks, int startEpoch, DeviceBinder binder) {
-    StorageLevel level = StorageLevel.fromString(o.storageLevel());
+    TrainOptions.SparkOptions so = o.spark();
+    int batchSize = o.data().batchSize();
+    StorageLevel level = so.storageLevel().level();
     ParameterAveragingTrainingMaster.Builder b =
-        new ParameterAveragingTrainingMaster.Builder(o.workers(), o.batchSize())
-            .batchSizePerWorker(o.batchSize())
-            .averagingFrequency(o.averagingFrequency())
-            .workerPrefetchNumBatches(o.prefetch())
-            .aggregationDepth(o.aggregationDepth())
+        new ParameterAveragingTrainingMaster.Builder(so.workers(), batchSize)
+            .batchSizePerWorker(batchSize)
+            .averagingFrequency(so.averagingFrequency())
+            .workerPrefetchNumBatches(so.prefetch())
+            .aggregationDepth(so.aggregationDepth())
             .saveUpdater(true)
             .rngSeed(continuedSeed(o.seed(), startEpoch))
             .storageLevel(level == StorageLevel.NONE() ? null : level)
             .exportDirectory(exportDir.toString())
             .trainingHooks(hooks)
-            .repartionData(switch (o.repartition()) {
-              case "never" -> Repartition.Never;
-              case "when-needed" -> Repartition.NumPartitionsWorkersDiffers;
-              default -> Repartition.Always;
+            .repartionData(switch (so.repartition()) {
+              case NEVER -> Repartition.Never;
+              case WHEN_NEEDED -> Repartition.NumPartitionsWorkersDiffers;
+              case ALWAYS -> Repartition.Always;
             });
     boolean direct = usesDirect(sc, o);
-    if (direct && o.approach().equals("export")) {
+    if (direct && so.approach() == TrainOptions.Approach.EXPORT) {
       LOG.warn("master {} with a local default file system: DL4J cannot export minibatches; "
           + "using its Direct training approach", sc.master());
     }
     LOG.info("DL4J training approach: {} (--training-approach {}, master {})",
-        direct ? "direct" : "export", o.approach(), sc.master());
+        direct ? "direct" : "export", so.approach().spelling(), sc.master());
     b.rddTrainingApproach(direct ? RDDTrainingApproach.Direct : RDDTrainingApproach.Export);
     return new DeviceBindingTrainingMaster(b, sc, binder);
   }
@@ -91,7 +93,9 @@ public final class TrainingMasters {
    * or forced because DL4J cannot export minibatches with this master and default file system.
    */
   public static boolean usesDirect(JavaSparkContext sc, TrainOptions o) {
-    return o.approach().equals("direct") || (o.approach().equals("auto") && sc.isLocal())
+    TrainOptions.Approach approach = o.spark().approach();
+    return approach == TrainOptions.Approach.DIRECT
+        || (approach == TrainOptions.Approach.AUTO && sc.isLocal())
         || !ExportSupport.exportSupported(sc);
   }
 }

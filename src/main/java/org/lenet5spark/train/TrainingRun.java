@@ -68,7 +68,7 @@ public final class TrainingRun {
    */
   public static Result run(JavaSparkContext sc, Configuration conf, TrainOptions o,
       PrintStream console) throws IOException {
-    try (OutputLock lock = OutputLock.acquire(o.output(), conf, "train");
+    try (OutputLock lock = OutputLock.acquire(o.output().dir(), conf, "train");
         RunOutput target = RunOutput.open(o, conf, lock)) {
       return runLocked(sc, conf, o, target, console);
     }
@@ -76,16 +76,17 @@ public final class TrainingRun {
 
   private static Result runLocked(JavaSparkContext sc, Configuration conf, TrainOptions o,
       RunOutput target, PrintStream console) throws IOException {
-    FileSystem fs = HadoopFs.fs(o.output(), conf);
+    FileSystem fs = HadoopFs.fs(o.output().dir(), conf);
     RunFiles files = target.files();
     // everything a resume depends on is checked before anything in the folder is written
     boolean published = target.holdsPublishedRun();
-    Map<String, Object> previous = o.resume() ? previousRunInfo(files, conf, published) : null;
+    Map<String, Object> previous = o.output().resume()
+        ? previousRunInfo(files, conf, published) : null;
 
-    ShardCatalog train = ShardCatalog.open(o.data(), "train", conf);
-    ShardCatalog test = ShardCatalog.open(o.data(), "test", conf);
+    ShardCatalog train = ShardCatalog.open(o.data().dir(), "train", conf);
+    ShardCatalog test = ShardCatalog.open(o.data().dir(), "test", conf);
     if (!train.manifest().normalization().equals(test.manifest().normalization())) {
-      throw new BadInputException("train and test splits of " + o.data()
+      throw new BadInputException("train and test splits of " + o.data().dir()
           + " use different normalisations");
     }
     if (sc != null) {
@@ -98,10 +99,10 @@ public final class TrainingRun {
     Normalization norm = train.manifest().toNormalization();
 
     Checkpoints checkpoints = new Checkpoints(files.root(), conf);
-    List<EpochMetrics> recorded = o.resume() ? readMetrics(files, conf) : List.of();
+    List<EpochMetrics> recorded = o.output().resume() ? readMetrics(files, conf) : List.of();
     // a checkpoint is loaded to run with the run's own kernels (it is saved in the stock form)
-    Optional<Checkpoints.Loaded> resumed = o.resume()
-        ? checkpoints.latest(recorded, o.fallBackToPreviousCheckpoint(), o.kernels())
+    Optional<Checkpoints.Loaded> resumed = o.output().resume()
+        ? checkpoints.latest(recorded, o.output().fallBackToPreviousCheckpoint(), o.kernels())
         : Optional.empty();
     if (published && resumed.isEmpty()) {
       throw new BadInputException("output " + files.root() + " holds _SUCCESS but no "
@@ -143,7 +144,7 @@ public final class TrainingRun {
           resumed.get().path());
       console.printf("resuming after epoch %d of %d%n", s.epoch(), o.epochs());
     } else {
-      net = LeNet5.build(o.variant(), o.kernels(), o.seed(), o.newUpdater(), o.l2());
+      net = LeNet5.build(o.variant(), o.kernels(), o.seed(), o.newUpdater(), o.optimiser().l2());
     }
     int start = epochs.size();
     ExampleBlock testBlock = ExampleBlock.read(test, conf);
@@ -156,14 +157,14 @@ public final class TrainingRun {
     HadoopFs.writeStringAtomically(files.runJson(), conf, Json.pretty(runInfo));
     files.writeMetrics(epochs, confusions, conf);
 
-    Path exportDir = o.exportDir() == null ? files.scratch()
-        : new Path(o.exportDir(), "lenet5-" + UUID.randomUUID());
+    Path exportDir = o.spark().exportDir() == null ? files.scratch()
+        : new Path(o.spark().exportDir(), "lenet5-" + UUID.randomUUID());
     long runStart = System.nanoTime();
     try (TrainingEngine engine = sc != null
         ? new SparkEngine(sc, o, net, train, exportDir, start)
         : new LocalEngine(o, net, ExampleBlock.read(train, conf), norm)) {
       for (int epoch = start + 1; epoch <= o.epochs(); epoch++) {
-        double lr = o.learningRateAt(epoch);
+        double lr = o.optimiser().learningRateAt(epoch);
         TrainingEngine.EpochFit fit = engine.fitEpoch(epoch, lr);
         if (fit.examples() > 0 && !Double.isFinite(fit.meanLoss())) {
           throw new DivergedException("loss", fit.meanLoss(), "epoch " + epoch
@@ -184,7 +185,7 @@ public final class TrainingRun {
         checkpoints.write(engine.network(), norm,
             Checkpoints.state(epoch, o, fingerprint, epochs, confusions));
         files.writeMetrics(epochs, confusions, conf);
-        checkpoints.prune(o.keepCheckpoints());
+        checkpoints.prune(o.output().keepCheckpoints());
         double elapsed = (System.nanoTime() - runStart) / 1e9;
         Progress.report(console, engine.name(), epoch, start, o.epochs(), m, elapsed);
       }

@@ -7,10 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.StringJoiner;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lenet5spark.io.Json;
 import org.lenet5spark.testing.CliRun;
+import org.lenet5spark.train.TrainOptions;
 import picocli.CommandLine;
 
 /**
@@ -151,6 +153,25 @@ class TrainOptionsCliTest {
       assertEquals("error: " + bad[2] + "\ntry: lenet5-spark train --help\n", r.errorLines());
     }
     assertFalse(Files.exists(out));
+  }
+
+  @Test
+  void everyClosedSetIsShownWithItsOwnSpellings() {
+    CommandLine.Model.CommandSpec train = Lenet5Cli.newCommandLine().getSubcommands()
+        .get("train").getCommandSpec();
+    Object[][] sets = {
+        {"--engine", TrainOptions.Engine.values()},
+        {"--training-approach", TrainOptions.Approach.values()},
+        {"--repartition", TrainOptions.Repartitioning.values()},
+        {"--updater", TrainOptions.Updater.values()},
+        {"--on-bad-checkpoint", TrainOptions.OnBadCheckpoint.values()}};
+    for (Object[] set : sets) {
+      StringJoiner label = new StringJoiner("|");
+      for (TrainOptions.Choice c : (TrainOptions.Choice[]) set[1]) {
+        label.add(c.spelling());
+      }
+      assertEquals(label.toString(), train.findOption((String) set[0]).paramLabel());
+    }
   }
 
   @Test
