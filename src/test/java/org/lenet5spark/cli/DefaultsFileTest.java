@@ -59,6 +59,8 @@ class DefaultsFileTest {
     assertEquals(TrainOptions.DEFAULT_LEARNING_RATE,
         Double.parseDouble(v.get("train.learning-rate")));
     assertEquals(TrainOptions.DEFAULT_LR_DECAY, Double.parseDouble(v.get("train.lr-decay")));
+    assertEquals(TrainOptions.DEFAULT_VARIANT, v.get("train.variant"));
+    assertEquals(TrainOptions.DEFAULT_UPDATER, v.get("train.updater"));
   }
 
   @Test
