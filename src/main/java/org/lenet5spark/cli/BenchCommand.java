@@ -20,6 +20,7 @@ import org.lenet5spark.data.ShardFormat;
 import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.Json;
 import org.lenet5spark.io.OutputOwnership;
+import org.lenet5spark.io.Publisher;
 import org.lenet5spark.io.SparkContexts;
 import org.lenet5spark.train.TrainOptions;
 import picocli.CommandLine.Command;
@@ -129,7 +130,7 @@ final class BenchCommand implements Callable<Integer> {
       if (suites.contains("data")) {
         out.put("data", DataBenchmark.run(sc, HadoopFs.resolve(input), workPath, shards, 32,
             repeats));
-      } else if (!HadoopFs.exists(new Path(binary, "_SUCCESS"), sc.hadoopConfiguration())) {
+      } else if (!HadoopFs.exists(new Path(binary, Publisher.SUCCESS), sc.hadoopConfiguration())) {
         DatasetPreparer.run(sc, new DatasetPreparer.Options(HadoopFs.resolve(input), binary,
             ShardFormat.BINARY, shards, DatasetPreparer.SourceNames.MNIST, true));
       }

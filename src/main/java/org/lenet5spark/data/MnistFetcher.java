@@ -24,12 +24,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -46,6 +44,7 @@ import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 import org.lenet5spark.data.MnistFiles.ExpectedFile;
 import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.io.Checksums;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -276,7 +275,7 @@ public final class MnistFetcher {
     }
     String sha;
     try (InputStream in = new BufferedInputStream(Files.newInputStream(existing))) {
-      sha = sha256Of(in);
+      sha = Checksums.sha256(in);
     }
     if (sha.equals(f.sha256())) {
       LOG.info("{} is already present with the expected SHA-256", existing);
@@ -436,7 +435,7 @@ public final class MnistFetcher {
    * @return the number of bytes written
    */
   private long copyVerified(InputStream in, Path dest, ExpectedFile f) throws IOException {
-    MessageDigest digest = newSha256();
+    MessageDigest digest = Checksums.sha256Digest();
     byte[] buf = new byte[BUFFER_SIZE];
     long total = 0;
     boolean ok = false;
@@ -452,7 +451,7 @@ public final class MnistFetcher {
         digest.update(buf, 0, n);
         out.write(buf, 0, n);
       }
-      String sha = HexFormat.of().formatHex(digest.digest());
+      String sha = Checksums.hex(digest);
       if (!sha.equals(f.sha256())) {
         throw new BadContentException("SHA-256 mismatch for " + f.name() + ": got " + sha
             + ", expected " + f.sha256());
@@ -480,24 +479,6 @@ public final class MnistFetcher {
       return in.read(buf);
     } catch (ZipException e) {
       throw new BadContentException("corrupt gzip data: " + e.getMessage());
-    }
-  }
-
-  private static String sha256Of(InputStream in) throws IOException {
-    MessageDigest digest = newSha256();
-    byte[] buf = new byte[BUFFER_SIZE];
-    int n;
-    while ((n = in.read(buf)) >= 0) {
-      digest.update(buf, 0, n);
-    }
-    return HexFormat.of().formatHex(digest.digest());
-  }
-
-  private static MessageDigest newSha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("this JVM has no SHA-256", e);
     }
   }
 
