@@ -30,8 +30,9 @@ public final class DataBenchmark {
       int batchSize, int repeats) throws IOException {
     Configuration conf = sc.hadoopConfiguration();
     long inputBytes = 0;
-    for (String name : List.of("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
-        "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")) {
+    DatasetPreparer.SourceNames mnist = DatasetPreparer.SourceNames.MNIST;
+    for (String name : List.of(mnist.trainImages(), mnist.trainLabels(), mnist.testImages(),
+        mnist.testLabels())) {
       Path p = new Path(idx, name);
       inputBytes += HadoopFs.fs(p, conf).getFileStatus(p).getLen();
     }

@@ -16,6 +16,7 @@ import org.apache.spark.SparkConf;
 import org.lenet5spark.compat.Dl4jWorkarounds;
 import org.lenet5spark.data.Manifest;
 import org.lenet5spark.io.HadoopFs;
+import org.lenet5spark.io.Publisher;
 import org.lenet5spark.io.Redact;
 import org.lenet5spark.io.SparkContexts;
 import org.lenet5spark.model.kernels.VectorWidth;
@@ -321,8 +322,8 @@ final class DoctorCommand implements Callable<Integer> {
         return new Check("data", Status.FAIL, root + " does not exist",
             "run 'prepare --output " + uri + "' first, or fix --data");
       }
-      if (!fs.exists(new Path(root, "_SUCCESS"))) {
-        return new Check("data", Status.FAIL, root + " has no _SUCCESS",
+      if (!fs.exists(new Path(root, Publisher.SUCCESS))) {
+        return new Check("data", Status.FAIL, root + " has no " + Publisher.SUCCESS,
             "rerun 'prepare --output " + uri + " --overwrite' (it did not finish)");
       }
       List<String> missing = new ArrayList<>();
@@ -344,7 +345,8 @@ final class DoctorCommand implements Callable<Integer> {
             + " of an earlier version: readable, but Spark SQL takes it for a Parquet part",
             "rename each split's " + Manifest.LEGACY_FILE_NAME + " to " + Manifest.FILE_NAME);
       }
-      return Check.ok("data", root + " reachable, _SUCCESS and both manifests present");
+      return Check.ok("data", root + " reachable, " + Publisher.SUCCESS
+          + " and both manifests present");
     } catch (IOException | RuntimeException e) {
       return new Check("data", Status.FAIL, HadoopFs.oneLine(e),
           "check the URI, its file system client and credentials");

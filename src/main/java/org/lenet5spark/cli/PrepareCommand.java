@@ -2,6 +2,7 @@ package org.lenet5spark.cli;
 
 import java.util.concurrent.Callable;
 import org.lenet5spark.data.DatasetPreparer;
+import org.lenet5spark.data.MnistFiles;
 import org.lenet5spark.data.ShardFormat;
 import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.Redact;
@@ -36,19 +37,19 @@ final class PrepareCommand implements Callable<Integer> {
       description = "Number of training shards (default: ${DEFAULT-VALUE}).")
   int shards;
 
-  @Option(names = "--train-images", defaultValue = "train-images-idx3-ubyte",
+  @Option(names = "--train-images", defaultValue = MnistFiles.TRAIN_IMAGES,
       description = "Training images file name (default: ${DEFAULT-VALUE}[.gz]).")
   String trainImages;
 
-  @Option(names = "--train-labels", defaultValue = "train-labels-idx1-ubyte",
+  @Option(names = "--train-labels", defaultValue = MnistFiles.TRAIN_LABELS,
       description = "Training labels file name (default: ${DEFAULT-VALUE}[.gz]).")
   String trainLabels;
 
-  @Option(names = "--test-images", defaultValue = "t10k-images-idx3-ubyte",
+  @Option(names = "--test-images", defaultValue = MnistFiles.TEST_IMAGES,
       description = "Test images file name (default: ${DEFAULT-VALUE}[.gz]).")
   String testImages;
 
-  @Option(names = "--test-labels", defaultValue = "t10k-labels-idx1-ubyte",
+  @Option(names = "--test-labels", defaultValue = MnistFiles.TEST_LABELS,
       description = "Test labels file name (default: ${DEFAULT-VALUE}[.gz]).")
   String testLabels;
 

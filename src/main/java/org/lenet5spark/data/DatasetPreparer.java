@@ -35,8 +35,6 @@ import org.slf4j.LoggerFactory;
 public final class DatasetPreparer {
   private static final Logger LOG = LoggerFactory.getLogger(DatasetPreparer.class);
 
-  /** Marker written last into a complete output folder. */
-  public static final String SUCCESS = "_SUCCESS";
   /** Required image height and width. */
   public static final int ROWS = 28;
   /** Required image width. */
@@ -46,8 +44,8 @@ public final class DatasetPreparer {
   public record SourceNames(String trainImages, String trainLabels, String testImages,
       String testLabels) implements Serializable {
     /** MNIST's file names. */
-    public static final SourceNames MNIST = new SourceNames("train-images-idx3-ubyte",
-        "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte");
+    public static final SourceNames MNIST = new SourceNames(MnistFiles.TRAIN_IMAGES,
+        MnistFiles.TRAIN_LABELS, MnistFiles.TEST_IMAGES, MnistFiles.TEST_LABELS);
   }
 
   /**
@@ -122,7 +120,7 @@ public final class DatasetPreparer {
       Manifest test = writeSplit(sc, shc, staging, "test", testImages, testLabels, norm,
           List.of(source("images", testImagesPath, conf), source("labels", testLabelsPath, conf)),
           o.format(), testShards);
-      outFs.create(new Path(staging, SUCCESS), true).close();
+      outFs.create(new Path(staging, Publisher.SUCCESS), true).close();
       Publisher.publish(staged, lock);
       published = true;
       double secs = (System.nanoTime() - t0) / 1e9;

@@ -5,6 +5,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.lenet5spark.io.BadInputException;
 import org.lenet5spark.io.HadoopFs;
+import org.lenet5spark.io.Publisher;
 
 /**
  * Raw IDX files given directly to {@code evaluate} or {@code predict} instead of prepared shards:
@@ -17,12 +18,12 @@ public record IdxInput(Path images, Path labels) {
 
   /** Default images file name of a split. */
   public static String defaultImagesName(String split) {
-    return split.equals("train") ? "train-images-idx3-ubyte" : "t10k-images-idx3-ubyte";
+    return split.equals("train") ? MnistFiles.TRAIN_IMAGES : MnistFiles.TEST_IMAGES;
   }
 
   /** Default labels file name of a split. */
   public static String defaultLabelsName(String split) {
-    return split.equals("train") ? "train-labels-idx1-ubyte" : "t10k-labels-idx1-ubyte";
+    return split.equals("train") ? MnistFiles.TRAIN_LABELS : MnistFiles.TEST_LABELS;
   }
 
   /**
@@ -30,7 +31,7 @@ public record IdxInput(Path images, Path labels) {
    * manifest ({@code _manifest.json}, or {@code manifest.json} of an earlier version).
    */
   public static boolean isPreparedData(Path location, Configuration conf) throws IOException {
-    return HadoopFs.exists(new Path(location, DatasetPreparer.SUCCESS), conf)
+    return HadoopFs.exists(new Path(location, Publisher.SUCCESS), conf)
         && (Manifest.locate(new Path(location, "test"), conf) != null
         || Manifest.locate(new Path(location, "train"), conf) != null);
   }

@@ -18,15 +18,24 @@ public final class MnistFiles {
   private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
   private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 
+  /** MNIST's training images file (the one definition of the four names). */
+  public static final String TRAIN_IMAGES = "train-images-idx3-ubyte";
+  /** MNIST's training labels file. */
+  public static final String TRAIN_LABELS = "train-labels-idx1-ubyte";
+  /** MNIST's test images file. */
+  public static final String TEST_IMAGES = "t10k-images-idx3-ubyte";
+  /** MNIST's test labels file. */
+  public static final String TEST_LABELS = "t10k-labels-idx1-ubyte";
+
   /** The four MNIST IDX files and the SHA-256 of their uncompressed bytes. */
   public static final List<ExpectedFile> MNIST = List.of(
-      new ExpectedFile("train-images-idx3-ubyte",
+      new ExpectedFile(TRAIN_IMAGES,
           "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"),
-      new ExpectedFile("train-labels-idx1-ubyte",
+      new ExpectedFile(TRAIN_LABELS,
           "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"),
-      new ExpectedFile("t10k-images-idx3-ubyte",
+      new ExpectedFile(TEST_IMAGES,
           "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"),
-      new ExpectedFile("t10k-labels-idx1-ubyte",
+      new ExpectedFile(TEST_LABELS,
           "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"));
 
   private MnistFiles() {

@@ -12,6 +12,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.lenet5spark.io.BadInputException;
 import org.lenet5spark.io.Checksums;
 import org.lenet5spark.io.HadoopFs;
+import org.lenet5spark.io.Publisher;
 import org.lenet5spark.io.SerializableHadoopConf;
 
 /**
@@ -31,8 +32,8 @@ public record ShardCatalog(Path dataRoot, String split, Manifest manifest, List<
     if (!HadoopFs.exists(dataRoot, conf)) {
       throw new BadInputException("data folder does not exist: " + dataRoot);
     }
-    if (!HadoopFs.exists(new Path(dataRoot, DatasetPreparer.SUCCESS), conf)) {
-      throw new BadInputException("no " + DatasetPreparer.SUCCESS + " in " + dataRoot
+    if (!HadoopFs.exists(new Path(dataRoot, Publisher.SUCCESS), conf)) {
+      throw new BadInputException("no " + Publisher.SUCCESS + " in " + dataRoot
           + ": not the output of a completed 'prepare'");
     }
     Path dir = new Path(dataRoot, split);

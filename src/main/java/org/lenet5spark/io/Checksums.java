@@ -10,7 +10,11 @@ import java.util.zip.CRC32;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 
-/** Streams a file of any Hadoop file system through SHA-256 or CRC32, with its size. */
+/**
+ * Streams a file of any Hadoop file system through SHA-256 or CRC32, with its size; the one place
+ * that makes SHA-256 digests (of files, streams and byte arrays) and writes them in lower-case
+ * hex.
+ */
 public final class Checksums {
   private Checksums() {
   }
@@ -21,14 +25,43 @@ public final class Checksums {
 
   /** SHA-256 of a file. */
   public static Sum sha256(Path path, Configuration conf) throws IOException {
-    MessageDigest md;
-    try {
-      md = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    MessageDigest md = sha256Digest();
     long n = stream(path, conf, md::update);
-    return new Sum(HexFormat.of().formatHex(md.digest()), n);
+    return new Sum(hex(md), n);
+  }
+
+  /** SHA-256, in lower-case hex, of everything {@code in} holds (read to its end, not closed). */
+  public static String sha256(InputStream in) throws IOException {
+    MessageDigest md = sha256Digest();
+    byte[] buf = new byte[1 << 16];
+    int n;
+    while ((n = in.read(buf)) >= 0) {
+      md.update(buf, 0, n);
+    }
+    return hex(md);
+  }
+
+  /** SHA-256, in lower-case hex, of the given byte arrays one after another. */
+  public static String sha256(byte[]... parts) {
+    MessageDigest md = sha256Digest();
+    for (byte[] p : parts) {
+      md.update(p);
+    }
+    return hex(md);
+  }
+
+  /** A new SHA-256 digest, for callers that hash while they copy. */
+  public static MessageDigest sha256Digest() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("this JVM has no SHA-256", e);
+    }
+  }
+
+  /** Completes {@code digest} and returns it in lower-case hex. */
+  public static String hex(MessageDigest digest) {
+    return HexFormat.of().formatHex(digest.digest());
   }
 
   /** CRC32 of a file, as 8 hex digits. */

@@ -42,10 +42,10 @@ public final class OutputOwnership {
   private static final Pattern OWN_HIDDEN = Pattern.compile(
       "\\..+\\.(tmp|staged|replaced|taking|releasing)-[0-9a-f-]{36}|\\..+\\.lock|\\..+\\.crc");
   private static final Set<String> RUN_FILES = Set.of("run.json", "metrics.jsonl", "metrics.csv",
-      "confusion.jsonl", "devices.jsonl", "model.zip", "_SUCCESS");
+      "confusion.jsonl", "devices.jsonl", "model.zip", Publisher.SUCCESS);
   private static final Set<String> RUN_FOLDERS = Set.of("checkpoints", "_scratch");
   private static final Set<String> REPORT_FILES = Set.of("training-curves.png",
-      "confusion-matrix.png", "misclassified.png", "index.html", "_SUCCESS");
+      "confusion-matrix.png", "misclassified.png", "index.html", Publisher.SUCCESS);
   private static final List<String> MANIFEST_NAMES = List.of("_manifest.json", "manifest.json");
   private static final long MAX_JSON_BYTES = 16L << 20;
 
@@ -262,7 +262,7 @@ public final class OutputOwnership {
     Set<String> splits = new HashSet<>();
     for (FileStatus e : entries) {
       String name = e.getPath().getName();
-      if (isOwnHidden(name) || (!e.isDirectory() && name.equals("_SUCCESS"))) {
+      if (isOwnHidden(name) || (!e.isDirectory() && name.equals(Publisher.SUCCESS))) {
         continue;
       }
       if (e.isDirectory() && (name.equals("train") || name.equals("test"))) {
@@ -310,9 +310,9 @@ public final class OutputOwnership {
       if (e.isDirectory() || !REPORT_FILES.contains(name)) {
         return "it holds " + name + ", which a report does not hold";
       }
-      success |= name.equals("_SUCCESS");
+      success |= name.equals(Publisher.SUCCESS);
     }
-    return success ? null : "no _SUCCESS in " + root.getName();
+    return success ? null : "no " + Publisher.SUCCESS + " in " + root.getName();
   }
 
   private static String whyNotPredictions(FileSystem fs, FileStatus st) throws IOException {

@@ -36,9 +36,13 @@ public final class Publisher {
   public static final String HALT_AFTER_ASIDE = "halt-after-aside";
   /** Exit status of a process halted by {@link #FAULT_ENV}. */
   public static final int FAULT_STATUS = 97;
+  /**
+   * The marker a complete output folder holds, written last (Hadoop's name): {@code prepare}'s,
+   * {@code train}'s and {@code report}'s folders all end with it. The one definition.
+   */
+  public static final String SUCCESS = "_SUCCESS";
 
   private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
-  private static final String SUCCESS = "_SUCCESS";
   private static final Pattern TOKEN = Pattern.compile("[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}");
 
   private Publisher() {

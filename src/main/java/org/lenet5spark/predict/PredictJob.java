@@ -77,12 +77,7 @@ public final class PredictJob {
     PredictInput in = PredictInput.detect(o.input(), o.split(), o.imagesName(), o.labelsName(),
         conf);
     if (in.kind() == PredictInput.Kind.SHARDS) {
-      Normalization shardNorm = in.shards().manifest().toNormalization();
-      if (Math.abs(shardNorm.mean() - norm.mean()) > 1e-6
-          || Math.abs(shardNorm.std() - norm.std()) > 1e-6) {
-        throw new BadInputException("the model's normalisation (mean " + norm.mean() + ", std "
-            + norm.std() + ") differs from the shards' (" + shardNorm + ")");
-      }
+      InputNormalization.requireMatches(norm, in.shards().manifest().toNormalization());
     }
     IdxInput.Raw idxRaw = in.kind() == PredictInput.Kind.IDX ? in.idx().readRaw(conf) : null;
     long count = switch (in.kind()) {

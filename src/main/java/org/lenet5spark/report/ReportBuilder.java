@@ -10,10 +10,9 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.lenet5spark.data.ExampleBlock;
-import org.lenet5spark.data.IdxInput;
 import org.lenet5spark.data.Normalization;
-import org.lenet5spark.data.ShardCatalog;
 import org.lenet5spark.eval.InputNormalization;
+import org.lenet5spark.eval.LabelledInput;
 import org.lenet5spark.eval.Misclassified;
 import org.lenet5spark.io.BadInputException;
 import org.lenet5spark.io.HadoopFs;
@@ -44,8 +43,6 @@ public final class ReportBuilder {
   public static final String MISTAKES = "misclassified.png";
   /** The HTML page. */
   public static final String PAGE = "index.html";
-  /** Completion marker. */
-  public static final String SUCCESS = "_SUCCESS";
 
   private static final Logger LOG = LoggerFactory.getLogger(ReportBuilder.class);
 
@@ -84,7 +81,7 @@ public final class ReportBuilder {
     Normalization norm = InputNormalization.of(model.normalizer(), files.model().toString());
     Path data = o.data() != null ? o.data() : configuredData(records);
     OutputOwnership.checkApart(out, List.of(data), conf);
-    ExampleBlock test = testBlock(data, norm, conf);
+    ExampleBlock test = LabelledInput.read(data, "test", null, null, norm, conf).block();
     List<Misclassified.Mistake> worst = Misclassified.worst(model.network(), test, o.worst(),
         1000);
     byte[] grid = DigitGrid.render(worst, norm, test.rows(), test.cols());
@@ -107,7 +104,7 @@ public final class ReportBuilder {
       write(fs, new Path(tmp, CONFUSION), confusion);
       write(fs, new Path(tmp, MISTAKES), grid);
       write(fs, new Path(tmp, PAGE), html.getBytes(StandardCharsets.UTF_8));
-      write(fs, new Path(tmp, SUCCESS), new byte[0]);
+      write(fs, new Path(tmp, Publisher.SUCCESS), new byte[0]);
       Publisher.publish(staged, lock);
       published = true;
     } finally {
@@ -125,23 +122,6 @@ public final class ReportBuilder {
           + "--data");
     }
     return HadoopFs.resolve(d);
-  }
-
-  /** The test split: prepared shards (checked) or IDX files with labels. */
-  private static ExampleBlock testBlock(Path data, Normalization norm, Configuration conf)
-      throws IOException {
-    if (IdxInput.isPreparedData(data, conf)) {
-      ShardCatalog catalog = ShardCatalog.open(data, "test", conf);
-      Normalization shards = catalog.manifest().toNormalization();
-      if (Math.abs(shards.mean() - norm.mean()) > 1e-6
-          || Math.abs(shards.std() - norm.std()) > 1e-6) {
-        throw new BadInputException("the model's normalisation differs from the shards' in "
-            + data);
-      }
-      catalog.verifyChecksums(conf);
-      return ExampleBlock.read(catalog, conf);
-    }
-    return IdxInput.locate(data, "test", null, null, true, conf).read(norm, conf);
   }
 
   private static void write(FileSystem fs, Path p, byte[] bytes) throws IOException {

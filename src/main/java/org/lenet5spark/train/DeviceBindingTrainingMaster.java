@@ -14,8 +14,6 @@ import org.deeplearning4j.spark.api.worker.NetBroadcastTuple;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingWorker;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * DL4J's {@link ParameterAveragingTrainingMaster} whose workers are {@link DeviceBindingWorker}s:
@@ -25,7 +23,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class DeviceBindingTrainingMaster extends ParameterAveragingTrainingMaster {
   private static final long serialVersionUID = 1L;
-  private static final Logger LOG = LoggerFactory.getLogger(DeviceBindingTrainingMaster.class);
 
   private final DeviceBinder binder;
   private final CollectionAccumulator<DeviceBinding> bindings;
@@ -71,18 +68,6 @@ public final class DeviceBindingTrainingMaster extends ParameterAveragingTrainin
     }
     List<DeviceBinding> out = new ArrayList<>(byTask.values());
     out.sort(Comparator.comparingLong(DeviceBinding::taskAttemptId));
-    return out;
-  }
-
-  /** Logs a summary of the bindings and returns them as maps for {@code run.json}. */
-  public List<Map<String, Object>> reportBindings() {
-    List<Map<String, Object>> out = new ArrayList<>();
-    Map<String, Integer> perDecision = new LinkedHashMap<>();
-    for (DeviceBinding b : bindings()) {
-      out.add(b.toMap());
-      perDecision.merge("executor " + b.executorId() + ": " + b.decision(), 1, Integer::sum);
-    }
-    perDecision.forEach((k, n) -> LOG.info("device binding: {} ({} task(s))", k, n));
     return out;
   }
 }

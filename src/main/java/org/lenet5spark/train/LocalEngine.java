@@ -71,13 +71,6 @@ public final class LocalEngine implements TrainingEngine {
     return new EpochFit(examples, examples == 0 ? Double.NaN : lossSum / examples, seconds);
   }
 
-  /** Fits minibatches in the given order (the oracle tests compare this with Spark). */
-  public static void fitInOrder(MultiLayerNetwork net, Iterable<DataSet> batches) {
-    for (DataSet d : batches) {
-      net.fit(d);
-    }
-  }
-
   /** A random permutation of {@code 0..n-1}. */
   static int[] permutation(int n, SplittableRandom random) {
     int[] p = new int[n];

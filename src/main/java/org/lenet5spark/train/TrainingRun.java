@@ -3,11 +3,8 @@ package org.lenet5spark.train;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +21,7 @@ import org.lenet5spark.data.ShardCatalog;
 import org.lenet5spark.eval.EvalResult;
 import org.lenet5spark.eval.Evaluator;
 import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.io.Checksums;
 import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.Json;
 import org.lenet5spark.io.ModelStore;
@@ -252,14 +250,8 @@ public final class TrainingRun {
 
   /** SHA-256 of both manifests: the same data gives the same fingerprint wherever it lives. */
   static String dataFingerprint(ShardCatalog train, ShardCatalog test) {
-    try {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      md.update(Json.compact(train.manifest()).getBytes(StandardCharsets.UTF_8));
-      md.update(Json.compact(test.manifest()).getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(md.digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return Checksums.sha256(Json.compact(train.manifest()).getBytes(StandardCharsets.UTF_8),
+        Json.compact(test.manifest()).getBytes(StandardCharsets.UTF_8));
   }
 
   private static Map<String, Object> runInfo(TrainOptions o, ShardCatalog train,

@@ -85,7 +85,7 @@ class ParameterAveragingOracleTest {
     MultiLayerNetwork single = LeNet5.build(LeNet5.Variant.MODERN, 5, new Adam(1e-3), 0);
     MultiLayerNetwork start = single.clone();
     INDArray initial = single.params().dup();
-    LocalEngine.fitInOrder(single, batches);
+    fitInOrder(single, batches);
 
     // one split (averaging frequency >= minibatches), one partition: the worker fits the
     // minibatches in order, then "averages" one result
@@ -110,6 +110,13 @@ class ParameterAveragingOracleTest {
       spark.fit(sc.parallelize(List.of(a, b), 2));
       single.fit(DataSet.merge(List.of(a, b)));
       assertClose(single.params(), spark.getNetwork().params(), 1e-4);
+    }
+  }
+
+  /** Fits minibatches in the given order: what the Spark worker is compared with. */
+  private static void fitInOrder(MultiLayerNetwork net, Iterable<DataSet> batches) {
+    for (DataSet d : batches) {
+      net.fit(d);
     }
   }
 }

@@ -9,6 +9,13 @@ import java.util.Objects;
  * {@code SubsamplingLayer} with the same parameters ("W" [nOut, nIn, k, k] and "b"). Networks
  * built before {@link ConvStagesLayer} joined LeNet-5's two stages have one of these per stage;
  * they load, train and evaluate unchanged.
+ *
+ * <p>Nothing builds this layer any more; it exists only so those older models load. It stays in
+ * this package under this name on purpose: DL4J's configuration JSON names a layer by its Java
+ * class ({@code "@class": "org.lenet5spark.model.kernels.ConvPoolLayer"}, see
+ * {@code src/test/resources/legacy}), and DL4J reads such JSON itself before
+ * {@code model.ModelForms} can convert it, so moving the class (to {@code compat}, say) would
+ * make every such model unreadable.
  */
 public class ConvPoolLayer extends ConvStages {
   private static final long serialVersionUID = 1L;

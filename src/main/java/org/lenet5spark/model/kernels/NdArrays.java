@@ -49,32 +49,6 @@ final class NdArrays {
   }
 
   /**
-   * The elements of {@code a} in the order they lie in memory: C order for a C-ordered array,
-   * Fortran order (column by column) for an F-ordered one, such as DL4J's dense weights.
-   */
-  static float[] readMemory(INDArray a) {
-    requireFloat(a);
-    INDArray d = denseInOwnOrder(a) ? a : a.dup(a.ordering());
-    float[] out = new float[(int) d.length()];
-    pointer(d).get(out);
-    return out;
-  }
-
-  /** Sets the elements of {@code a} from {@code values} given in {@code a}'s memory order. */
-  static void writeMemory(INDArray a, float[] values) {
-    requireFloat(a);
-    if (a.ordering() == 'c') {
-      write(a, values);
-      return;
-    }
-    if (!denseInOwnOrder(a) || a.length() != values.length) {
-      throw new IllegalArgumentException("not a dense F-ordered array of " + values.length
-          + " elements: " + a.shapeInfoToString());
-    }
-    pointer(a).put(values);
-  }
-
-  /**
    * The array's first element. ND4J gives a view its own {@code DataBuffer} whose address
    * already points at the view's start, and reports the view's offset from the original buffer
    * both as {@code a.offset()} and {@code a.data().offset()}; the difference is the position

@@ -47,9 +47,9 @@ class NdArraysTest {
   void fOrderedViewsInMemoryOrderAndInCOrder() {
     INDArray all = flat();
     INDArray f = all.get(NDArrayIndex.interval(10, 16)).reshape('f', 2, 3);
-    assertArrayEquals(new float[] {10, 11, 12, 13, 14, 15}, NdArrays.readMemory(f));
+    assertArrayEquals(new float[] {10, 11, 12, 13, 14, 15}, readMemory(f));
     assertArrayEquals(new float[] {10, 12, 14, 11, 13, 15}, NdArrays.read(f));
-    NdArrays.writeMemory(f, new float[] {0, 1, 2, 3, 4, 5});
+    writeMemory(f, new float[] {0, 1, 2, 3, 4, 5});
     assertEquals(9f, all.getFloat(9));
     assertEquals(0f, all.getFloat(10));
     assertEquals(5f, all.getFloat(15));
@@ -91,5 +91,28 @@ class NdArraysTest {
         () -> NdArrays.read(Nd4j.zeros(DataType.DOUBLE, 3)));
     assertThrows(IllegalArgumentException.class,
         () -> NdArrays.write(Nd4j.zeros(DataType.FLOAT, 3), new float[2]));
+  }
+
+  /**
+   * The elements of {@code a} in the order they lie in memory: C order for a C-ordered array,
+   * Fortran order (column by column) for a dense F-ordered one, such as DL4J's dense weights.
+   */
+  private static float[] readMemory(INDArray a) {
+    if (a.ordering() == 'c') {
+      return NdArrays.read(a);
+    }
+    float[] out = new float[(int) a.length()];
+    NdArrays.denseF(a).get(out);
+    return out;
+  }
+
+  /** Sets the elements of {@code a} from {@code values} given in {@code a}'s memory order. */
+  private static void writeMemory(INDArray a, float[] values) {
+    if (a.ordering() == 'c') {
+      NdArrays.write(a, values);
+      return;
+    }
+    assertEquals(a.length(), values.length);
+    NdArrays.denseF(a).put(values);
   }
 }

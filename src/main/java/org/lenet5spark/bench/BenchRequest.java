@@ -1,0 +1,93 @@
+package org.lenet5spark.bench;
+
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.hadoop.fs.Path;
+import org.lenet5spark.io.BadInputException;
+
+/**
+ * What {@code bench} is asked to measure, checked: the suites, where the data and the scratch
+ * folder are, where the figures go, and the sizes of each measurement. {@link BenchRun} carries it
+ * out.
+ *
+ * @param input folder with the four MNIST IDX files
+ * @param work scratch folder: new, empty, or made by an earlier bench
+ * @param json where the figures go as JSON
+ * @param markdown where the Markdown tables go
+ * @param suites the suites to run
+ * @param batchSizes batch sizes of the single-process throughput
+ * @param throughputImages images timed per batch size
+ * @param sparkBatch batch size per worker of the epoch comparison
+ * @param averagingFrequency averaging frequency of the Spark epochs
+ * @param pytorchBatch batch size of the PyTorch/DL4J comparison
+ * @param pytorchRounds alternating rounds of one DL4J epoch and one PyTorch epoch
+ * @param shards shards the data is prepared into
+ * @param repeats repetitions of each read measurement (the best is kept)
+ * @param master Spark master, or null for {@code local[*]}
+ */
+public record BenchRequest(Path input, Path work, java.nio.file.Path json,
+    java.nio.file.Path markdown, Set<Suite> suites, List<Integer> batchSizes,
+    int throughputImages, int sparkBatch, int averagingFrequency, int pytorchBatch,
+    int pytorchRounds, int shards, int repeats, String master) {
+
+  /** The suites of measurements. */
+  public enum Suite {
+    /** {@link DataBenchmark}: prepare per format, shard sizes, read throughput. */
+    DATA,
+    /** {@link TrainBenchmark}: throughput by batch size, Spark against local, evaluation. */
+    TRAIN,
+    /** The single-process part of {@code TRAIN} alone. */
+    THROUGHPUT,
+    /** {@link SideBySide}: alternating epochs of DL4J and PyTorch. */
+    PYTORCH;
+
+    /** The suite a command-line name gives. */
+    public static Suite parse(String name) {
+      for (Suite s : values()) {
+        if (s.name().toLowerCase(Locale.ROOT).equals(name)) {
+          return s;
+        }
+      }
+      throw new BadInputException("unknown suite " + name
+          + " (expected data, train, throughput or pytorch)");
+    }
+
+    /** The suites that command-line names give, in their order. */
+    public static Set<Suite> parse(List<String> names) {
+      return names.stream().map(Suite::parse)
+          .collect(Collectors.toCollection(LinkedHashSet::new));
+    }
+  }
+
+  /** Checks the request. */
+  public BenchRequest {
+    Objects.requireNonNull(input, "input");
+    Objects.requireNonNull(work, "work");
+    Objects.requireNonNull(json, "json");
+    Objects.requireNonNull(markdown, "markdown");
+    suites = Set.copyOf(suites);
+    batchSizes = List.copyOf(batchSizes);
+    checkRounds(pytorchRounds);
+  }
+
+  /**
+   * Returns {@code rounds} if it is at least one.
+   *
+   * @throws BadInputException otherwise (the CLI reports it as a usage error)
+   */
+  public static int checkRounds(int rounds) {
+    if (rounds < 1) {
+      throw new BadInputException("--pytorch-rounds must be at least 1, got " + rounds);
+    }
+    return rounds;
+  }
+
+  /** Where the Markdown goes by default: the JSON file's name with {@code .md}. */
+  public static String defaultMarkdown(String json) {
+    return (json.endsWith(".json") ? json.substring(0, json.length() - 5) : json) + ".md";
+  }
+}

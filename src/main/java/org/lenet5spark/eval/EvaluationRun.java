@@ -1,0 +1,97 @@
+package org.lenet5spark.eval;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.lenet5spark.io.HadoopFs;
+import org.lenet5spark.io.ModelStore;
+import org.lenet5spark.io.Redact;
+
+/**
+ * The {@code evaluate} stage: loads {@code model.zip} from any Hadoop URI and evaluates it on a
+ * split of prepared shards or on raw IDX files ({@link LabelledInput}), in this process. Its
+ * outcome renders as JSON or as a table; the CLI prints one of them. Runs after {@code train}.
+ */
+public final class EvaluationRun {
+  /** Examples per forward pass. */
+  static final int BATCH = 1000;
+
+  private EvaluationRun() {
+  }
+
+  /**
+   * What an evaluation found.
+   *
+   * @param request what was asked
+   * @param source the data actually read: the shards' folder or the images file
+   * @param result accuracy, loss, confusion matrix
+   * @param seconds time spent evaluating (loading excluded)
+   */
+  public record Outcome(EvaluateRequest request, String source, EvalResult result,
+      double seconds) {
+
+    /** The outcome as {@code evaluate --json} prints it (credentials masked). */
+    public Map<String, Object> toJson() {
+      EvalResult r = result;
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("model", Redact.uri(request.model()));
+      out.put("data", Redact.text(source));
+      out.put("split", request.split());
+      out.put("count", r.count());
+      out.put("accuracy", r.accuracy());
+      out.put("loss", r.loss());
+      out.put("macro_f1", r.macroF1());
+      out.put("precision", r.precision());
+      out.put("recall", r.recall());
+      out.put("f1", r.f1());
+      out.put("confusion", r.confusion());
+      out.put("seconds", seconds);
+      return out;
+    }
+
+    /** A human-readable report: summary, per-class metrics, confusion matrix. */
+    public String table() {
+      return EvaluationRun.table(result);
+    }
+  }
+
+  /** Evaluates the model the request names on the data it names. */
+  public static Outcome run(EvaluateRequest request) throws IOException {
+    Configuration conf = HadoopFs.newConfiguration();
+    ModelStore.Loaded loaded = ModelStore.load(request.model(), conf, false,
+        request.kernels());
+    LabelledInput input = LabelledInput.read(request.data(), request.split(),
+        request.imagesName(), request.labelsName(),
+        InputNormalization.of(loaded.normalizer(), request.model().toString()), conf);
+    long t0 = System.nanoTime();
+    EvalResult r = Evaluator.evaluate(loaded.network(), input.block(), BATCH);
+    double secs = (System.nanoTime() - t0) / 1e9;
+    return new Outcome(request, input.source(), r, secs);
+  }
+
+  /** A human-readable report: summary, per-class metrics, confusion matrix. */
+  static String table(EvalResult r) {
+    StringBuilder sb = new StringBuilder();
+    sb.append(String.format("examples  %d%naccuracy  %.4f%nloss      %.4f%nmacro F1  %.4f%n%n",
+        r.count(), r.accuracy(), r.loss(), r.macroF1()));
+    sb.append("class  precision  recall      f1\n");
+    for (int c = 0; c < 10; c++) {
+      sb.append(String.format("%5d  %9.4f  %6.4f  %6.4f%n", c, r.precision().get(c),
+          r.recall().get(c), r.f1().get(c)));
+    }
+    sb.append("\nconfusion matrix (rows: actual, columns: predicted)\n      ");
+    for (int c = 0; c < 10; c++) {
+      sb.append(String.format("%6d", c));
+    }
+    sb.append('\n');
+    for (int a = 0; a < 10; a++) {
+      sb.append(String.format("%6d", a));
+      for (int p = 0; p < 10; p++) {
+        sb.append(String.format("%6d", r.confusion()[a][p]));
+      }
+      sb.append('\n');
+    }
+    return sb.toString();
+  }
+}
