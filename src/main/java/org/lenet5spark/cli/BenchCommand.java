@@ -207,7 +207,7 @@ final class BenchCommand implements Callable<Integer> {
     }
     boolean ours = head.startsWith(start) && (!start.equals("{") || head.contains("\"date\""));
     if (!ours) {
-      throw new org.lenet5spark.io.BadInputException("refusing to overwrite " + file
+      throw new org.lenet5spark.errors.BadInputException("refusing to overwrite " + file
           + ": not a figures file written by bench; move it away or choose another name");
     }
   }

@@ -10,7 +10,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.errors.BadInputException;
 import org.lenet5spark.io.Checksums;
 import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.OutputLock;

@@ -45,7 +45,7 @@ import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 import org.lenet5spark.data.MnistFiles.ExpectedFile;
-import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.errors.BadInputException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

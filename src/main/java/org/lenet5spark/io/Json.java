@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import java.io.IOException;
+import org.lenet5spark.errors.BadInputException;
 
 /**
  * The project's one JSON configuration (snake_case keys, pretty printing for files, compact for

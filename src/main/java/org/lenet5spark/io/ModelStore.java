@@ -16,6 +16,7 @@ import org.lenet5spark.compat.Dl4jWorkarounds;
 import org.lenet5spark.compat.ModelZipGuard;
 import org.lenet5spark.compat.ModelZipWriter;
 import org.lenet5spark.data.Normalization;
+import org.lenet5spark.errors.BadInputException;
 import org.lenet5spark.model.LeNet5;
 import org.lenet5spark.model.ModelForms;
 import org.nd4j.linalg.dataset.api.preprocessor.DataNormalization;

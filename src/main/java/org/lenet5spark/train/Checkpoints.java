@@ -18,7 +18,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.lenet5spark.data.Normalization;
-import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.errors.BadInputException;
 import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.Json;
 import org.lenet5spark.io.ModelStore;

@@ -13,6 +13,7 @@ import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lenet5spark.data.Normalization;
+import org.lenet5spark.errors.BadInputException;
 import org.lenet5spark.model.LeNet5;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.preprocessor.DataNormalization;

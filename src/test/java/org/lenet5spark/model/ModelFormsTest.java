@@ -31,7 +31,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.lenet5spark.compat.Dl4jWorkarounds;
 import org.lenet5spark.data.Normalization;
-import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.errors.BadInputException;
 import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.ModelStore;
 import org.lenet5spark.model.kernels.ConvStagesLayer;
