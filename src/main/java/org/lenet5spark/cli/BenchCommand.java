@@ -20,7 +20,7 @@ import org.lenet5spark.data.ShardFormat;
 import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.Json;
 import org.lenet5spark.io.OutputOwnership;
-import org.lenet5spark.io.SparkContexts;
+import org.lenet5spark.spark.SparkContexts;
 import org.lenet5spark.train.TrainOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -17,7 +17,6 @@ import org.lenet5spark.io.OutputLock;
 import org.lenet5spark.io.OutputOwnership;
 import org.lenet5spark.io.Publisher;
 import org.lenet5spark.io.SerializableHadoopConf;
-import org.lenet5spark.io.SparkContexts;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -227,16 +226,6 @@ public final class DatasetPreparer {
       }
       return new Manifest.Shard(path.getName(), count, start, crc.bytes(), crc.hex(),
           Arrays.stream(hist).boxed().toList());
-    }
-  }
-
-  /** Convenience for the CLI and tests: starts Spark with the given master and runs. */
-  public static Result runWithSpark(Options o, String master) throws IOException {
-    JavaSparkContext sc = SparkContexts.start("lenet5-prepare", master);
-    try {
-      return run(sc, o);
-    } finally {
-      sc.stop();
     }
   }
 }

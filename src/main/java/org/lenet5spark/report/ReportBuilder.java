@@ -17,11 +17,11 @@ import org.lenet5spark.errors.BadInputException;
 import org.lenet5spark.eval.InputNormalization;
 import org.lenet5spark.eval.Misclassified;
 import org.lenet5spark.io.HadoopFs;
-import org.lenet5spark.io.ModelStore;
 import org.lenet5spark.io.OutputLock;
 import org.lenet5spark.io.OutputOwnership;
 import org.lenet5spark.io.Publisher;
-import org.lenet5spark.io.RunFiles;
+import org.lenet5spark.model.ModelStore;
+import org.lenet5spark.run.RunFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

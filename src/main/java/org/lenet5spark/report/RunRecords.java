@@ -8,7 +8,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.lenet5spark.errors.BadInputException;
 import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.Json;
-import org.lenet5spark.io.RunFiles;
+import org.lenet5spark.run.RunFiles;
 
 /**
  * The small files of a training run folder, parsed for {@code report}: {@code run.json}, every

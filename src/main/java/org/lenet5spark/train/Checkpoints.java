@@ -21,8 +21,9 @@ import org.lenet5spark.data.Normalization;
 import org.lenet5spark.errors.BadInputException;
 import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.Json;
-import org.lenet5spark.io.ModelStore;
 import org.lenet5spark.model.LeNet5;
+import org.lenet5spark.model.ModelStore;
+import org.lenet5spark.run.EpochMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

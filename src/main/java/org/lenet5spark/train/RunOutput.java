@@ -10,7 +10,7 @@ import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.OutputLock;
 import org.lenet5spark.io.OutputOwnership;
 import org.lenet5spark.io.Publisher;
-import org.lenet5spark.io.RunFiles;
+import org.lenet5spark.run.RunFiles;
 
 /**
  * Where a {@code train} run writes, decided by the output rules before any data is read (used by

@@ -26,11 +26,12 @@ import org.lenet5spark.eval.EvalResult;
 import org.lenet5spark.eval.Evaluator;
 import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.Json;
-import org.lenet5spark.io.ModelStore;
 import org.lenet5spark.io.OutputLock;
 import org.lenet5spark.io.Redact;
-import org.lenet5spark.io.RunFiles;
 import org.lenet5spark.model.LeNet5;
+import org.lenet5spark.model.ModelStore;
+import org.lenet5spark.run.EpochMetrics;
+import org.lenet5spark.run.RunFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

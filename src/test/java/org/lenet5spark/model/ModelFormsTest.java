@@ -33,7 +33,6 @@ import org.lenet5spark.compat.Dl4jWorkarounds;
 import org.lenet5spark.data.Normalization;
 import org.lenet5spark.errors.BadInputException;
 import org.lenet5spark.io.HadoopFs;
-import org.lenet5spark.io.ModelStore;
 import org.lenet5spark.model.kernels.ConvStagesLayer;
 import org.lenet5spark.model.kernels.FusedAdam;
 import org.lenet5spark.model.kernels.FusedDenseLayer;

@@ -1,11 +1,12 @@
-package org.lenet5spark.io;
+package org.lenet5spark.run;
 
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
-import org.lenet5spark.train.EpochMetrics;
+import org.lenet5spark.io.HadoopFs;
+import org.lenet5spark.io.Json;
 
 /**
  * The layout of a training run's output folder and the writers of its small files. Every file is
