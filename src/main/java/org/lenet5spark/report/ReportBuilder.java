@@ -1,5 +1,6 @@
 package org.lenet5spark.report;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -77,7 +78,7 @@ public final class ReportBuilder {
         files.confusionJsonl(), files.model()), conf);
     byte[] curves = Charts.trainingCurves(records.epochs());
     byte[] confusion = Charts.confusionHeatmap(records.lastConfusion(),
-        "Confusion matrix, epoch " + records.lastEpoch().get("epoch").asInt());
+        "Confusion matrix, epoch " + records.lastEpoch().epoch());
 
     ModelStore.Loaded model = ModelStore.load(files.model(), conf, false,
         o.kernels());
@@ -119,7 +120,8 @@ public final class ReportBuilder {
   }
 
   private static Path configuredData(RunRecords records) {
-    String d = records.run().path("config").path("data").asText("");
+    JsonNode config = records.run().config();
+    String d = config == null ? "" : config.path("data").asText("");
     if (d.isBlank()) {
       throw new BadInputException(records.files().runJson() + " names no data folder: pass "
           + "--data");
