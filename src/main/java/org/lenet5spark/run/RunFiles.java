@@ -49,6 +49,11 @@ public record RunFiles(Path root) {
     return new Path(root, "confusion.jsonl");
   }
 
+  /** The checkpoints' folder (its {@code epoch-NNNN} entries: train's {@code Checkpoints}). */
+  public Path checkpoints() {
+    return new Path(root, "checkpoints");
+  }
+
   /** Each Spark worker task's device binding (spark engine). */
   public Path devicesJsonl() {
     return new Path(root, "devices.jsonl");
