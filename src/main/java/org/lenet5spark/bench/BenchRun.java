@@ -18,13 +18,13 @@ import org.lenet5spark.data.DatasetPreparer;
 import org.lenet5spark.data.ExampleBlock;
 import org.lenet5spark.data.ShardCatalog;
 import org.lenet5spark.data.ShardFormat;
-import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.errors.BadInputException;
 import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.Json;
 import org.lenet5spark.io.OutputOwnership;
 import org.lenet5spark.io.Publisher;
-import org.lenet5spark.io.SparkContexts;
 import org.lenet5spark.model.kernels.VectorWidth;
+import org.lenet5spark.spark.SparkContexts;
 import org.lenet5spark.train.TrainOptions;
 
 /**

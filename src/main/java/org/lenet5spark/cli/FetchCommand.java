@@ -14,7 +14,7 @@ import org.lenet5spark.data.MnistFetcher.FetchedFile;
 import org.lenet5spark.data.MnistFetcher.Settings;
 import org.lenet5spark.data.MnistFiles;
 import org.lenet5spark.data.NpmPackage;
-import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.errors.BadInputException;
 import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.OutputOwnership;
 import org.slf4j.Logger;

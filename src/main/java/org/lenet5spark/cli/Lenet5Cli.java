@@ -2,9 +2,9 @@ package org.lenet5spark.cli;
 
 import java.io.PrintWriter;
 import org.lenet5spark.compat.Dl4jWorkarounds;
-import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.errors.BadInputException;
+import org.lenet5spark.errors.OutputInUseException;
 import org.lenet5spark.io.HadoopFs;
-import org.lenet5spark.io.OutputInUseException;
 import org.lenet5spark.io.Redact;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

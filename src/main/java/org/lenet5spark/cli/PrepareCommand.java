@@ -1,11 +1,13 @@
 package org.lenet5spark.cli;
 
 import java.util.concurrent.Callable;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.lenet5spark.data.DatasetPreparer;
 import org.lenet5spark.data.MnistFiles;
 import org.lenet5spark.data.ShardFormat;
 import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.Redact;
+import org.lenet5spark.spark.SparkContexts;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -66,7 +68,13 @@ final class PrepareCommand implements Callable<Integer> {
         HadoopFs.resolve(input), HadoopFs.resolve(output), ShardFormat.parse(format), shards,
         new DatasetPreparer.SourceNames(trainImages, trainLabels, testImages, testLabels),
         overwrite));
-    DatasetPreparer.Result r = DatasetPreparer.runWithSpark(o, master);
+    DatasetPreparer.Result r;
+    JavaSparkContext sc = SparkContexts.start("lenet5-prepare", master);
+    try {
+      r = DatasetPreparer.run(sc, o);
+    } finally {
+      sc.stop();
+    }
     System.out.printf("prepared %s: %d train + %d test images as %s shards in %.1f s%n",
         Redact.uri(r.output()), r.train().count(), r.test().count(), r.train().format(),
         r.seconds());

@@ -1,7 +1,7 @@
 package org.lenet5spark.cli;
 
 import java.util.function.Supplier;
-import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.errors.BadInputException;
 import picocli.CommandLine;
 
 /**

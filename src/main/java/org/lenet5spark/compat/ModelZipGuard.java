@@ -7,7 +7,7 @@ import java.util.Set;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipInputStream;
-import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.errors.BadInputException;
 
 /**
  * Checks a {@code model.zip} before DL4J reads it, because DL4J's reader is not safe with

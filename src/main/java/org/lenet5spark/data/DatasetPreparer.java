@@ -10,14 +10,13 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.errors.BadInputException;
 import org.lenet5spark.io.Checksums;
 import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.OutputLock;
 import org.lenet5spark.io.OutputOwnership;
 import org.lenet5spark.io.Publisher;
 import org.lenet5spark.io.SerializableHadoopConf;
-import org.lenet5spark.io.SparkContexts;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -225,16 +224,6 @@ public final class DatasetPreparer {
       }
       return new Manifest.Shard(path.getName(), count, start, crc.bytes(), crc.hex(),
           Arrays.stream(hist).boxed().toList());
-    }
-  }
-
-  /** Convenience for the CLI and tests: starts Spark with the given master and runs. */
-  public static Result runWithSpark(Options o, String master) throws IOException {
-    JavaSparkContext sc = SparkContexts.start("lenet5-prepare", master);
-    try {
-      return run(sc, o);
-    } finally {
-      sc.stop();
     }
   }
 }

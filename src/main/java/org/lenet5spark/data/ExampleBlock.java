@@ -3,7 +3,7 @@ package org.lenet5spark.data;
 import java.io.IOException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
-import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.errors.BadInputException;
 
 /**
  * A whole split (or shard) in two flat arrays: normalised pixels, row-major, {@code rows*cols}

@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.lenet5spark.data.MnistFetcher.FetchedFile;
 import org.lenet5spark.data.MnistFiles.ExpectedFile;
-import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.errors.BadInputException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

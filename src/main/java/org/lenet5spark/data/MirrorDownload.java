@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.lenet5spark.data.MnistFetcher.FetchedFile;
 import org.lenet5spark.data.MnistFetcher.Settings;
 import org.lenet5spark.data.MnistFiles.ExpectedFile;
-import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.errors.BadInputException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

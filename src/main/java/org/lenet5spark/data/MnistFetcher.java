@@ -8,7 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import org.lenet5spark.data.MnistFiles.ExpectedFile;
-import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.errors.BadInputException;
 
 /**
  * Obtains the files of a spec (normally {@link MnistFiles#MNIST}) into a local folder and verifies

@@ -1,7 +1,7 @@
 package org.lenet5spark.data;
 
 import java.util.Locale;
-import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.errors.BadInputException;
 
 /**
  * The two on-disk formats of prepared shards (specified in docs/DATA_FORMATS.md and, for the

@@ -2,7 +2,7 @@ package org.lenet5spark.eval;
 
 import java.util.Objects;
 import org.apache.hadoop.fs.Path;
-import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.errors.BadInputException;
 import org.lenet5spark.model.LeNet5;
 
 /**

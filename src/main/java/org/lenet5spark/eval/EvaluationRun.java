@@ -5,8 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.lenet5spark.io.HadoopFs;
-import org.lenet5spark.io.ModelStore;
 import org.lenet5spark.io.Redact;
+import org.lenet5spark.model.ModelStore;
 
 /**
  * The {@code evaluate} stage: loads {@code model.zip} from any Hadoop URI and evaluates it on a

@@ -1,7 +1,7 @@
 package org.lenet5spark.eval;
 
 import org.lenet5spark.data.Normalization;
-import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.errors.BadInputException;
 import org.nd4j.linalg.dataset.api.preprocessor.DataNormalization;
 import org.nd4j.linalg.dataset.api.preprocessor.NormalizerStandardize;
 

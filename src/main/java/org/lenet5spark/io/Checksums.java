@@ -9,6 +9,7 @@ import java.util.HexFormat;
 import java.util.zip.CRC32;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.lenet5spark.errors.BadInputException;
 
 /**
  * Streams a file of any Hadoop file system through SHA-256 or CRC32, with its size; the one place

@@ -16,6 +16,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
+import org.lenet5spark.errors.BadInputException;
 
 /**
  * All storage access goes through here: resolves user-given locations (plain paths or any Hadoop

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import java.io.IOException;
+import org.lenet5spark.errors.BadInputException;
 
 /**
  * The project's one JSON configuration (snake_case keys, pretty printing for files, compact for
@@ -37,6 +38,13 @@ public final class Json {
   private static final ObjectMapper NULL_AS_NAN = MAPPER.copy()
       .registerModule(new SimpleModule("lenet5-null-as-nan")
           .addDeserializer(Double.TYPE, new NullAsNaN()));
+
+  /**
+   * The same, except that a property missing from the document reads as null (or zero): for
+   * records with optional fields, such as {@code run.json} while a run is still running.
+   */
+  private static final ObjectMapper MISSING_AS_NULL = MAPPER.copy()
+      .configure(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES, false);
 
   private Json() {
   }
@@ -75,6 +83,14 @@ public final class Json {
    */
   public static <T> T parseNullAsNaN(String json, Class<T> type, String source) {
     return parse(NULL_AS_NAN, json, type, source);
+  }
+
+  /**
+   * Like {@link #parse}, but a property the document does not hold reads as null: for records
+   * whose later fields are written only once known ({@code run.json}).
+   */
+  public static <T> T parseAllowingMissing(String json, Class<T> type, String source) {
+    return parse(MISSING_AS_NULL, json, type, source);
   }
 
   private static <T> T parse(ObjectMapper mapper, String json, Class<T> type, String source) {

@@ -19,6 +19,8 @@ import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.lenet5spark.errors.BadInputException;
+import org.lenet5spark.errors.OutputInUseException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

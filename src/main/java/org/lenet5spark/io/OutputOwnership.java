@@ -15,6 +15,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.lenet5spark.errors.BadInputException;
 
 /**
  * The one place that decides whether a command may replace, or write into, an existing output

@@ -15,6 +15,7 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
+import org.lenet5spark.errors.BadInputException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

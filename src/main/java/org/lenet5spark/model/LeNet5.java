@@ -12,7 +12,7 @@ import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.lenet5spark.compat.Dl4jWorkarounds;
-import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.errors.BadInputException;
 import org.lenet5spark.model.kernels.ConvStagesLayer;
 import org.lenet5spark.model.kernels.FusedDenseLayer;
 import org.lenet5spark.model.kernels.FusedOutputLayer;

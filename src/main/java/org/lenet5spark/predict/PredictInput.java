@@ -10,7 +10,7 @@ import org.apache.hadoop.fs.Path;
 import org.lenet5spark.data.DigitImage;
 import org.lenet5spark.data.IdxInput;
 import org.lenet5spark.data.ShardCatalog;
-import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.errors.BadInputException;
 import org.lenet5spark.io.HadoopFs;
 
 /**

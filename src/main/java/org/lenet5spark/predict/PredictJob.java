@@ -22,14 +22,14 @@ import org.lenet5spark.data.Manifest;
 import org.lenet5spark.data.Normalization;
 import org.lenet5spark.data.ShardFormat;
 import org.lenet5spark.data.ShardRecordReader;
+import org.lenet5spark.errors.BadInputException;
 import org.lenet5spark.eval.InputNormalization;
-import org.lenet5spark.io.BadInputException;
 import org.lenet5spark.io.HadoopFs;
-import org.lenet5spark.io.ModelStore;
 import org.lenet5spark.io.OutputOwnership;
 import org.lenet5spark.io.SerializableHadoopConf;
-import org.lenet5spark.io.SparkContexts;
 import org.lenet5spark.model.LeNet5;
+import org.lenet5spark.model.ModelStore;
+import org.lenet5spark.spark.SparkContexts;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -2,7 +2,7 @@ package org.lenet5spark.predict;
 
 import java.util.Locale;
 import org.apache.hadoop.fs.Path;
-import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.errors.BadInputException;
 import org.lenet5spark.model.LeNet5;
 
 /**

@@ -5,8 +5,8 @@ import java.util.List;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.lenet5spark.data.DigitImage;
 import org.lenet5spark.eval.Evaluator;
-import org.lenet5spark.io.ModelStore;
 import org.lenet5spark.model.LeNet5;
+import org.lenet5spark.model.ModelStore;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 

@@ -1,6 +1,5 @@
 package org.lenet5spark.report;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
@@ -9,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.ToDoubleFunction;
 import javax.imageio.ImageIO;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.HeatMapChart;
@@ -17,6 +17,7 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
+import org.lenet5spark.run.EpochMetrics;
 
 /**
  * Renders the charts of {@code report} as PNG with XChart: the training curves (accuracy and loss
@@ -31,23 +32,20 @@ public final class Charts {
   }
 
   /**
-   * Test accuracy (and train accuracy when the metrics have it) and train/test loss per epoch,
-   * as one PNG with two panels.
+   * Test accuracy and train/test loss per epoch, as one PNG with two panels.
    */
-  public static byte[] trainingCurves(List<JsonNode> epochs) throws IOException {
-    double[] x = column(epochs, "epoch");
+  public static byte[] trainingCurves(List<EpochMetrics> epochs) throws IOException {
+    double[] x = column(epochs, EpochMetrics::epoch);
     XYChart acc = xyChart("Accuracy per epoch", "accuracy");
-    if (epochs.stream().allMatch(e -> e.hasNonNull("train_accuracy"))) {
-      acc.addSeries("train accuracy", x, column(epochs, "train_accuracy"))
-          .setMarker(SeriesMarkers.CIRCLE);
-    }
-    acc.addSeries("test accuracy", x, column(epochs, "test_accuracy"))
+    acc.addSeries("test accuracy", x, column(epochs, EpochMetrics::testAccuracy))
         .setMarker(SeriesMarkers.CIRCLE);
     acc.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
     padYAxis(acc);
     XYChart loss = xyChart("Loss per epoch (cross-entropy)", "loss");
-    loss.addSeries("train loss", x, column(epochs, "train_loss")).setMarker(SeriesMarkers.CIRCLE);
-    loss.addSeries("test loss", x, column(epochs, "test_loss")).setMarker(SeriesMarkers.DIAMOND);
+    loss.addSeries("train loss", x, column(epochs, EpochMetrics::trainLoss))
+        .setMarker(SeriesMarkers.CIRCLE);
+    loss.addSeries("test loss", x, column(epochs, EpochMetrics::testLoss))
+        .setMarker(SeriesMarkers.DIAMOND);
     padYAxis(loss);
     BufferedImage left = BitmapEncoder.getBufferedImage(acc);
     BufferedImage right = BitmapEncoder.getBufferedImage(loss);
@@ -123,10 +121,11 @@ public final class Charts {
     chart.getStyler().setYAxisMin(lo - pad).setYAxisMax(hi + pad);
   }
 
-  private static double[] column(List<JsonNode> epochs, String key) {
+  private static double[] column(List<EpochMetrics> epochs,
+      ToDoubleFunction<EpochMetrics> value) {
     double[] v = new double[epochs.size()];
     for (int i = 0; i < v.length; i++) {
-      v[i] = epochs.get(i).get(key).asDouble();
+      v[i] = value.applyAsDouble(epochs.get(i));
     }
     return v;
   }

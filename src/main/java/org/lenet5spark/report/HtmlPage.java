@@ -5,6 +5,10 @@ import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import org.lenet5spark.io.Json;
+import org.lenet5spark.run.EpochMetrics;
+import org.lenet5spark.run.RunRecord;
 
 /**
  * Writes the single self-contained HTML page of {@code report}: inline CSS, the PNG charts
@@ -14,9 +18,18 @@ import java.util.Map;
  * {@code run.json}. Runs after the charts are rendered.
  */
 public final class HtmlPage {
-  private static final List<String> EPOCH_COLUMNS = List.of("epoch", "train_accuracy",
-      "test_accuracy", "train_loss", "test_loss", "macro_f1", "epoch_seconds", "eval_seconds",
-      "samples_per_second", "train_examples", "learning_rate");
+  /** The per-epoch table: a column is shown when some epoch has a value for it. */
+  private static final List<Column> EPOCH_COLUMNS = List.of(
+      new Column("epoch", EpochMetrics::epoch),
+      new Column("test_accuracy", EpochMetrics::testAccuracy),
+      new Column("train_loss", EpochMetrics::trainLoss),
+      new Column("test_loss", EpochMetrics::testLoss),
+      new Column("macro_f1", EpochMetrics::macroF1),
+      new Column("epoch_seconds", EpochMetrics::epochSeconds),
+      new Column("eval_seconds", EpochMetrics::evalSeconds),
+      new Column("samples_per_second", EpochMetrics::samplesPerSecond),
+      new Column("train_examples", EpochMetrics::trainExamples),
+      new Column("learning_rate", EpochMetrics::learningRate));
 
   private static final String CSS = String.join("\n",
       "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em auto;",
@@ -40,8 +53,8 @@ public final class HtmlPage {
    * @param notes extra lines shown under the title (e.g. the data used for the grid)
    */
   public static String render(RunRecords records, Map<String, byte[]> images, List<String> notes) {
-    JsonNode run = records.run();
-    JsonNode last = records.lastEpoch();
+    RunRecord run = records.run();
+    EpochMetrics last = records.lastEpoch();
     StringBuilder sb = new StringBuilder();
     sb.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
         .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
@@ -49,20 +62,17 @@ public final class HtmlPage {
         .append("\n</style>\n</head>\n<body>\n");
     sb.append("<h1>LeNet-5 training report</h1>\n<p class=\"muted\">run ")
         .append(esc(records.files().root().toString())).append(" &middot; status ")
-        .append(esc(text(run, "status"))).append(records.complete() ? "" : " (no _SUCCESS)")
+        .append(esc(text(run.status()))).append(records.complete() ? "" : " (no _SUCCESS)")
         .append("</p>\n");
     for (String n : notes) {
       sb.append("<p class=\"muted\">").append(esc(n)).append("</p>\n");
     }
     sb.append("<div class=\"summary\">")
         .append(String.format("<span>epochs <b>%d</b></span>", records.epochs().size()))
-        .append(String.format("<span>test accuracy <b>%.4f</b></span>",
-            last.get("test_accuracy").asDouble()))
-        .append(String.format("<span>test loss <b>%.4f</b></span>",
-            last.get("test_loss").asDouble()));
-    if (last.hasNonNull("macro_f1")) {
-      sb.append(String.format("<span>macro F1 <b>%.4f</b></span>", last.get("macro_f1")
-          .asDouble()));
+        .append(String.format("<span>test accuracy <b>%.4f</b></span>", last.testAccuracy()))
+        .append(String.format("<span>test loss <b>%.4f</b></span>", last.testLoss()));
+    if (Double.isFinite(last.macroF1())) {
+      sb.append(String.format("<span>macro F1 <b>%.4f</b></span>", last.macroF1()));
     }
     sb.append("</div>\n");
 
@@ -76,55 +86,57 @@ public final class HtmlPage {
     }
 
     sb.append("<h2>Per epoch</h2>\n<table>\n<tr>");
-    List<String> cols = EPOCH_COLUMNS.stream()
-        .filter(c -> records.epochs().stream().anyMatch(e -> e.hasNonNull(c))).toList();
-    for (String c : cols) {
-      sb.append("<th>").append(esc(c)).append("</th>");
+    List<Column> cols = EPOCH_COLUMNS.stream()
+        .filter(c -> records.epochs().stream().anyMatch(e -> c.has(e))).toList();
+    for (Column c : cols) {
+      sb.append("<th>").append(esc(c.name())).append("</th>");
     }
     sb.append("</tr>\n");
-    for (JsonNode e : records.epochs()) {
+    for (EpochMetrics e : records.epochs()) {
       sb.append("<tr>");
-      for (String c : cols) {
-        sb.append("<td>").append(esc(number(e.get(c)))).append("</td>");
+      for (Column c : cols) {
+        sb.append("<td>").append(esc(number(c.value().apply(e)))).append("</td>");
       }
       sb.append("</tr>\n");
     }
     sb.append("</table>\n");
 
     sb.append("<h2>Timings</h2>\n<table>\n");
-    row(sb, "started", text(run, "started"));
-    row(sb, "finished", text(run, "finished"));
+    row(sb, "started", text(run.started()));
+    row(sb, "finished", text(run.finished()));
     double train = 0;
     double eval = 0;
-    for (JsonNode e : records.epochs()) {
-      train += e.path("epoch_seconds").asDouble(0);
-      eval += e.path("eval_seconds").asDouble(0);
+    for (EpochMetrics e : records.epochs()) {
+      train += finiteOrZero(e.epochSeconds());
+      eval += finiteOrZero(e.evalSeconds());
     }
     row(sb, "training seconds (sum of epochs)", String.format("%.1f", train));
     row(sb, "evaluation seconds (sum of epochs)", String.format("%.1f", eval));
-    row(sb, "spark master", text(run, "spark_master"));
-    row(sb, "spark application", text(run, "spark_app_id"));
+    row(sb, "spark master", text(run.sparkMaster()));
+    row(sb, "spark application", text(run.sparkAppId()));
     sb.append("</table>\n");
 
-    object(sb, "Configuration", run.get("config"));
-    object(sb, "Data", run.get("data"));
-    object(sb, "Versions", run.get("versions"));
+    object(sb, "Configuration", run.config());
+    object(sb, "Data", run.data() == null ? null : Json.mapper().valueToTree(run.data()));
+    object(sb, "Versions", run.versions() == null ? null
+        : Json.mapper().valueToTree(run.versions()));
     sb.append("<p class=\"muted\">Generated by lenet5-spark report from run.json, metrics.jsonl "
         + "and confusion.jsonl.</p>\n</body>\n</html>\n");
     return sb.toString();
   }
 
-  private static void perClass(StringBuilder sb, JsonNode last) {
-    JsonNode p = last.get("precision");
-    JsonNode r = last.get("recall");
-    JsonNode f = last.get("f1");
-    if (p == null || r == null || f == null || !p.isArray()) {
+  private static void perClass(StringBuilder sb, EpochMetrics last) {
+    List<Double> p = last.precision();
+    List<Double> r = last.recall();
+    List<Double> f = last.f1();
+    if (p == null || r == null || f == null) {
       return;
     }
     sb.append("<table>\n<tr><th>class</th><th>precision</th><th>recall</th><th>F1</th></tr>\n");
     for (int c = 0; c < p.size(); c++) {
+      // a value written as null (not a finite number) shows as 0
       sb.append(String.format("<tr><td>%d</td><td>%.4f</td><td>%.4f</td><td>%.4f</td></tr>%n",
-          c, p.get(c).asDouble(), r.get(c).asDouble(), f.get(c).asDouble()));
+          c, finiteOrZero(p.get(c)), finiteOrZero(r.get(c)), finiteOrZero(f.get(c))));
     }
     sb.append("</table>\n");
   }
@@ -148,23 +160,32 @@ public final class HtmlPage {
         .append(esc(value)).append("</td></tr>\n");
   }
 
-  private static String text(JsonNode node, String key) {
-    JsonNode v = node.get(key);
-    return v == null || v.isNull() ? "" : v.asText();
+  private static String text(String value) {
+    return value == null ? "" : value;
   }
 
-  private static String number(JsonNode v) {
-    if (v == null || v.isNull()) {
+  private static double finiteOrZero(Double v) {
+    return v == null || !Double.isFinite(v) ? 0 : v;
+  }
+
+  /** A cell: integers as they are, other numbers rounded, nothing for a non-finite value. */
+  private static String number(Number v) {
+    if (v instanceof Integer || v instanceof Long) {
+      return v.toString();
+    }
+    double d = v.doubleValue();
+    if (!Double.isFinite(d)) {
       return "";
     }
-    if (v.isIntegralNumber()) {
-      return v.asText();
+    return Math.abs(d) >= 100 ? String.format("%.1f", d) : String.format("%.4f", d);
+  }
+
+  /** A column of the per-epoch table. */
+  private record Column(String name, Function<EpochMetrics, Number> value) {
+    boolean has(EpochMetrics e) {
+      Number v = value.apply(e);
+      return !(v instanceof Double d) || Double.isFinite(d);
     }
-    if (v.isNumber()) {
-      double d = v.asDouble();
-      return Math.abs(d) >= 100 ? String.format("%.1f", d) : String.format("%.4f", d);
-    }
-    return v.asText();
   }
 
   /** Escapes text for HTML content and attribute values. */

@@ -1,5 +1,6 @@
 package org.lenet5spark.report;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -11,16 +12,16 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.lenet5spark.data.ExampleBlock;
 import org.lenet5spark.data.Normalization;
+import org.lenet5spark.errors.BadInputException;
 import org.lenet5spark.eval.InputNormalization;
 import org.lenet5spark.eval.LabelledInput;
 import org.lenet5spark.eval.Misclassified;
-import org.lenet5spark.io.BadInputException;
 import org.lenet5spark.io.HadoopFs;
-import org.lenet5spark.io.ModelStore;
 import org.lenet5spark.io.OutputLock;
 import org.lenet5spark.io.OutputOwnership;
 import org.lenet5spark.io.Publisher;
-import org.lenet5spark.io.RunFiles;
+import org.lenet5spark.model.ModelStore;
+import org.lenet5spark.run.RunFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,7 +75,7 @@ public final class ReportBuilder {
         files.confusionJsonl(), files.model()), conf);
     byte[] curves = Charts.trainingCurves(records.epochs());
     byte[] confusion = Charts.confusionHeatmap(records.lastConfusion(),
-        "Confusion matrix, epoch " + records.lastEpoch().get("epoch").asInt());
+        "Confusion matrix, epoch " + records.lastEpoch().epoch());
 
     ModelStore.Loaded model = ModelStore.load(files.model(), conf, false,
         o.kernels());
@@ -116,7 +117,8 @@ public final class ReportBuilder {
   }
 
   private static Path configuredData(RunRecords records) {
-    String d = records.run().path("config").path("data").asText("");
+    JsonNode config = records.run().config();
+    String d = config == null ? "" : config.path("data").asText("");
     if (d.isBlank()) {
       throw new BadInputException(records.files().runJson() + " names no data folder: pass "
           + "--data");

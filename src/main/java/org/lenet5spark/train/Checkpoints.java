@@ -18,11 +18,13 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.lenet5spark.data.Normalization;
-import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.errors.BadInputException;
 import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.Json;
-import org.lenet5spark.io.ModelStore;
 import org.lenet5spark.model.LeNet5;
+import org.lenet5spark.model.ModelStore;
+import org.lenet5spark.run.EpochMetrics;
+import org.lenet5spark.run.RunFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +49,7 @@ public final class Checkpoints {
   private final Configuration conf;
 
   public Checkpoints(Path runRoot, Configuration conf) {
-    this.dir = new Path(runRoot, "checkpoints");
+    this.dir = new RunFiles(runRoot).checkpoints();
     this.conf = conf;
   }
 

@@ -1,6 +1,7 @@
 package org.lenet5spark.train;
 
 import java.io.PrintStream;
+import org.lenet5spark.run.EpochMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -5,12 +5,12 @@ import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.errors.BadInputException;
 import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.OutputLock;
 import org.lenet5spark.io.OutputOwnership;
 import org.lenet5spark.io.Publisher;
-import org.lenet5spark.io.RunFiles;
+import org.lenet5spark.run.RunFiles;
 
 /**
  * Where a {@code train} run writes, decided by the output rules before any data is read (used by

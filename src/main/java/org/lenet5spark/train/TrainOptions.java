@@ -5,7 +5,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.storage.StorageLevel;
-import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.errors.BadInputException;
 import org.lenet5spark.io.Redact;
 import org.lenet5spark.model.LeNet5;
 import org.lenet5spark.model.kernels.FusedAdam;

@@ -3,7 +3,6 @@ package org.lenet5spark.train;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,17 +17,19 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.lenet5spark.data.ExampleBlock;
 import org.lenet5spark.data.Normalization;
 import org.lenet5spark.data.ShardCatalog;
+import org.lenet5spark.errors.BadInputException;
 import org.lenet5spark.eval.EvalResult;
 import org.lenet5spark.eval.Evaluator;
-import org.lenet5spark.io.BadInputException;
 import org.lenet5spark.io.Checksums;
 import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.Json;
-import org.lenet5spark.io.ModelStore;
 import org.lenet5spark.io.OutputLock;
 import org.lenet5spark.io.Redact;
-import org.lenet5spark.io.RunFiles;
 import org.lenet5spark.model.LeNet5;
+import org.lenet5spark.model.ModelStore;
+import org.lenet5spark.run.EpochMetrics;
+import org.lenet5spark.run.RunFiles;
+import org.lenet5spark.run.RunRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,8 +79,7 @@ public final class TrainingRun {
     RunFiles files = target.files();
     // everything a resume depends on is checked before anything in the folder is written
     boolean published = target.holdsPublishedRun();
-    Map<String, Object> previous = o.output().resume()
-        ? previousRunInfo(files, conf, published) : null;
+    RunRecord previous = o.output().resume() ? previousRunInfo(files, conf, published) : null;
 
     ShardCatalog train = ShardCatalog.open(o.data().dir(), "train", conf);
     ShardCatalog test = ShardCatalog.open(o.data().dir(), "test", conf);
@@ -97,7 +97,7 @@ public final class TrainingRun {
     Normalization norm = train.manifest().toNormalization();
 
     Checkpoints checkpoints = new Checkpoints(files.root(), conf);
-    List<EpochMetrics> recorded = o.output().resume() ? readMetrics(files, conf) : List.of();
+    List<EpochMetrics> recorded = o.output().resume() ? files.readMetrics(conf) : List.of();
     // a checkpoint is loaded to run with the run's own kernels (it is saved in the stock form)
     Optional<Checkpoints.Loaded> resumed = o.output().resume()
         ? checkpoints.latest(recorded, o.output().fallBackToPreviousCheckpoint(), o.kernels())
@@ -114,7 +114,7 @@ public final class TrainingRun {
       Checkpoints.State s = resumed.get().state();
       checkSameRun(s, o, fingerprint, resumed.get().path());
       if (published) {
-        boolean complete = "complete".equals(previous.get("status"));
+        boolean complete = previous.isComplete();
         int done = Math.max(s.epoch(), recorded.size());
         if (complete && o.epochs() <= done) {
           console.printf("run %s is already complete (%d epochs); nothing to do%n",
@@ -123,8 +123,8 @@ public final class TrainingRun {
         }
         // the published model.zip and _SUCCESS stay until the last epoch is done
         // (an extension that stopped keeps the epoch its published model is from)
-        Object from = previous.get("extending_from_epoch");
-        extendingFrom = !complete && from instanceof Number n ? n.intValue() : done;
+        Integer from = previous.extendingFromEpoch();
+        extendingFrom = !complete && from != null ? from : done;
       }
       if (s.epoch() > o.epochs()) {
         throw new BadInputException("refusing to resume: the checkpoint is at epoch " + s.epoch()
@@ -147,12 +147,14 @@ public final class TrainingRun {
     int start = epochs.size();
     ExampleBlock testBlock = ExampleBlock.read(test, conf);
 
-    Map<String, Object> runInfo = runInfo(o, train, test, sc, start, previous);
-    if (extendingFrom != null) {
-      runInfo.put("status", "extending");
-      runInfo.put("extending_from_epoch", extendingFrom);
+    RunRecord runInfo = RunInfo.describe(o, train, test, sc);
+    if (start > 0 && previous != null) {
+      runInfo = runInfo.resuming(previous, start);
     }
-    HadoopFs.writeStringAtomically(files.runJson(), conf, Json.pretty(runInfo));
+    if (extendingFrom != null) {
+      runInfo = runInfo.extending(extendingFrom);
+    }
+    runInfo.write(files, conf);
     files.writeMetrics(epochs, confusions, conf);
 
     Path exportDir = o.spark().exportDir() == null ? files.scratch()
@@ -189,25 +191,17 @@ public final class TrainingRun {
       }
       net = engine.network();
       if (engine instanceof SparkEngine spark) {
-        recordDevices(spark.bindings(), files, conf, runInfo);
+        runInfo = runInfo.withDevices(recordDevices(spark.bindings(), files, conf));
       }
     } catch (DivergedException e) {
       // the metrics and checkpoints of the complete epochs stay; nothing new is published
-      runInfo.put("status", "failed");
-      runInfo.put("failure", "diverged");
-      runInfo.put("error", e.getMessage());
-      runInfo.put("finished", Instant.now().toString());
-      HadoopFs.writeStringAtomically(files.runJson(), conf, Json.pretty(runInfo));
+      runInfo.failed("diverged", e.getMessage()).write(files, conf);
       throw e;
     }
     target.checkHeld();
     ModelStore.save(net, norm, files.model(), conf);
-    runInfo.put("status", "complete");
-    runInfo.remove("extending_from_epoch");
-    runInfo.put("finished", Instant.now().toString());
-    runInfo.put("final_test_accuracy", epochs.isEmpty() ? null
-        : epochs.get(epochs.size() - 1).testAccuracy());
-    HadoopFs.writeStringAtomically(files.runJson(), conf, Json.pretty(runInfo));
+    runInfo.complete(epochs.isEmpty() ? null : epochs.get(epochs.size() - 1).testAccuracy())
+        .write(files, conf);
     target.checkHeld();
     fs.create(files.success(), true).close();
     target.publish();
@@ -218,8 +212,7 @@ public final class TrainingRun {
    * The {@code run.json} of the run being resumed: required (and must parse) when the folder
    * holds {@code _SUCCESS}; null when an unfinished run stopped before writing it.
    */
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> previousRunInfo(RunFiles files, Configuration conf,
+  private static RunRecord previousRunInfo(RunFiles files, Configuration conf,
       boolean published) throws IOException {
     if (!HadoopFs.exists(files.runJson(), conf)) {
       if (published) {
@@ -228,8 +221,7 @@ public final class TrainingRun {
       }
       return null;
     }
-    return Json.parse(HadoopFs.readString(files.runJson(), conf, 16L << 20), Map.class,
-        files.runJson().toString());
+    return RunRecord.read(files, conf);
   }
 
   private static void checkSameRun(Checkpoints.State s, TrainOptions o, String fingerprint,
@@ -254,64 +246,24 @@ public final class TrainingRun {
         Json.compact(test.manifest()).getBytes(StandardCharsets.UTF_8));
   }
 
-  private static Map<String, Object> runInfo(TrainOptions o, ShardCatalog train,
-      ShardCatalog test, JavaSparkContext sc, int start, Map<String, Object> previous) {
-    Map<String, Object> info = RunInfo.describe(o, train, test, sc);
-    if (start > 0 && previous != null) {
-      info.put("started", previous.getOrDefault("started", info.get("started")));
-      List<Object> resumes = new ArrayList<>();
-      Object old = previous.get("resumes");
-      if (old instanceof List<?> l) {
-        resumes.addAll(l);
-      }
-      Map<String, Object> r = new LinkedHashMap<>();
-      r.put("at", Instant.now().toString());
-      r.put("after_epoch", start);
-      resumes.add(r);
-      info.put("resumes", resumes);
-    }
-    return info;
-  }
-
   /**
-   * Writes every worker task's device binding to {@code devices.jsonl} and a summary (per
-   * executor and decision, with task counts) into {@code run.json}.
+   * Writes every worker task's device binding to {@code devices.jsonl} and returns a summary (per
+   * executor and decision, with task counts) for {@code run.json}.
    */
-  private static void recordDevices(List<DeviceBinding> bindings, RunFiles files,
-      Configuration conf, Map<String, Object> runInfo) throws IOException {
+  private static List<RunRecord.DeviceSummary> recordDevices(List<DeviceBinding> bindings,
+      RunFiles files, Configuration conf) throws IOException {
     StringBuilder lines = new StringBuilder();
-    Map<String, Map<String, Object>> summary = new LinkedHashMap<>();
+    Map<String, RunRecord.DeviceSummary> summary = new LinkedHashMap<>();
     for (DeviceBinding b : bindings) {
       lines.append(Json.compact(b.toMap())).append('\n');
-      Map<String, Object> s = summary.computeIfAbsent(b.executorId() + "|" + b.decision(),
-          k -> {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("executor_id", b.executorId());
-            m.put("decision", b.decision());
-            m.put("tasks", 0);
-            return m;
-          });
-      s.put("tasks", (Integer) s.get("tasks") + 1);
+      summary.merge(b.executorId() + "|" + b.decision(),
+          new RunRecord.DeviceSummary(b.executorId(), b.decision(), 1),
+          (old, one) -> new RunRecord.DeviceSummary(old.executorId(), old.decision(),
+              old.tasks() + 1));
     }
     HadoopFs.writeStringAtomically(files.devicesJsonl(), conf, lines.toString());
-    runInfo.put("devices", new ArrayList<>(summary.values()));
     summary.values().forEach(m -> LOG.info("device binding: executor {}: {} ({} tasks)",
-        m.get("executor_id"), m.get("decision"), m.get("tasks")));
-  }
-
-  /** The epochs recorded in {@code metrics.jsonl}. */
-  static List<EpochMetrics> readMetrics(RunFiles files, Configuration conf) throws IOException {
-    List<EpochMetrics> out = new ArrayList<>();
-    if (!HadoopFs.exists(files.metricsJsonl(), conf)) {
-      return out;
-    }
-    String text = HadoopFs.readString(files.metricsJsonl(), conf, 64L << 20);
-    for (String line : text.split("\n")) {
-      if (!line.isBlank()) {
-        out.add(Json.parseNullAsNaN(line, EpochMetrics.class,
-            files.metricsJsonl().toString()));
-      }
-    }
-    return out;
+        m.executorId(), m.decision(), m.tasks()));
+    return new ArrayList<>(summary.values());
   }
 }

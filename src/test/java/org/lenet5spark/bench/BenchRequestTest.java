@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.lenet5spark.bench.BenchRequest.Suite;
-import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.errors.BadInputException;
 
 /** What bench accepts before any work: suite names, rounds, the Markdown file's default name. */
 class BenchRequestTest {

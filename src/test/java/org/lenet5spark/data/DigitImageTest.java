@@ -13,7 +13,7 @@ import java.io.IOException;
 import java.util.Arrays;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
-import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.errors.BadInputException;
 
 /** The MNIST-style conversion of pictures and the refusal of bad ones. */
 class DigitImageTest {

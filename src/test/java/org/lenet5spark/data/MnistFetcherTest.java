@@ -42,7 +42,7 @@ import org.lenet5spark.data.MnistFetcher.FetchedFile;
 import org.lenet5spark.data.MnistFetcher.Settings;
 import org.lenet5spark.data.MnistFetcher.Summary;
 import org.lenet5spark.data.MnistFiles.ExpectedFile;
-import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.errors.BadInputException;
 
 /**
  * Runs {@link MnistFetcher} against a loopback HTTP server that serves generated IDX-like files

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 import org.lenet5spark.data.Normalization;
-import org.lenet5spark.io.BadInputException;
+import org.lenet5spark.errors.BadInputException;
 
 /**
  * The one check that shards were normalised as the model expects: within the tolerance they

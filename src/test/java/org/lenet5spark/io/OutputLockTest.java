@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.lenet5spark.errors.OutputInUseException;
 import org.lenet5spark.testing.MiniHdfs;
 
 /**

@@ -10,6 +10,7 @@ import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.lenet5spark.errors.BadInputException;
 
 /**
  * How {@link OutputOwnership#checkApart} compares locations: fully qualified (scheme and

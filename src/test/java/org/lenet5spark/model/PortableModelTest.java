@@ -25,7 +25,6 @@ import org.lenet5spark.cli.ExitCodes;
 import org.lenet5spark.compat.ModelZipWriter;
 import org.lenet5spark.data.Normalization;
 import org.lenet5spark.io.Json;
-import org.lenet5spark.io.ModelStore;
 import org.lenet5spark.model.kernels.FusedAdam;
 import org.lenet5spark.testing.CliRun;
 import org.lenet5spark.testing.Java17Flags;

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lenet5spark.cli.ExitCodes;
 import org.lenet5spark.io.Json;
-import org.lenet5spark.io.ModelStore;
+import org.lenet5spark.model.ModelStore;
 import org.lenet5spark.testing.CliRun;
 import org.lenet5spark.testing.MiniHdfs;
 import org.lenet5spark.testing.SmallData;

@@ -1,7 +1,7 @@
 package org.lenet5spark.testing;
 
 import org.apache.spark.api.java.JavaSparkContext;
-import org.lenet5spark.io.SparkContexts;
+import org.lenet5spark.spark.SparkContexts;
 
 /** Starts the one Spark context of a test class ({@code local[2]} unless told otherwise). */
 public final class SparkTestContext {

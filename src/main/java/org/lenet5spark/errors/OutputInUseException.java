@@ -1,8 +1,8 @@
-package org.lenet5spark.io;
+package org.lenet5spark.errors;
 
 /**
  * Thrown when another run holds the lock of the output a command wants to write (see
- * {@link OutputLock}). The CLI maps it to exit code {@code 4}: nothing is wrong with the input,
+ * {@code io.OutputLock}). The CLI maps it to exit code {@code 4}: nothing is wrong with the input,
  * and retrying after the other run ends may succeed.
  */
 public class OutputInUseException extends RuntimeException {

@@ -1,4 +1,4 @@
-package org.lenet5spark.io;
+package org.lenet5spark.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -13,7 +13,8 @@ import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lenet5spark.data.Normalization;
-import org.lenet5spark.model.LeNet5;
+import org.lenet5spark.errors.BadInputException;
+import org.lenet5spark.io.HadoopFs;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.preprocessor.DataNormalization;
 import org.nd4j.linalg.factory.Nd4j;

@@ -1,4 +1,4 @@
-package org.lenet5spark.train;
+package org.lenet5spark.run;
 
 import java.util.List;
 

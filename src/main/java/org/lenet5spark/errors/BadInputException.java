@@ -1,4 +1,4 @@
-package org.lenet5spark.io;
+package org.lenet5spark.errors;
 
 /**
  * Thrown when an input given by the user (a file, a shard, a manifest, a flag value, a path) is

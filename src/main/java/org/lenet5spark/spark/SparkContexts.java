@@ -1,8 +1,9 @@
-package org.lenet5spark.io;
+package org.lenet5spark.spark;
 
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.lenet5spark.compat.Dl4jWorkarounds;
+import org.lenet5spark.io.Lenet5KryoRegistrator;
 import org.lenet5spark.model.kernels.VectorWidth;
 
 /**

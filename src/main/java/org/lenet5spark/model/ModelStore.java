@@ -1,4 +1,4 @@
-package org.lenet5spark.io;
+package org.lenet5spark.model;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -16,8 +16,8 @@ import org.lenet5spark.compat.Dl4jWorkarounds;
 import org.lenet5spark.compat.ModelZipGuard;
 import org.lenet5spark.compat.ModelZipWriter;
 import org.lenet5spark.data.Normalization;
-import org.lenet5spark.model.LeNet5;
-import org.lenet5spark.model.ModelForms;
+import org.lenet5spark.errors.BadInputException;
+import org.lenet5spark.io.HadoopFs;
 import org.nd4j.linalg.dataset.api.preprocessor.DataNormalization;
 import org.nd4j.linalg.dataset.api.preprocessor.NormalizerStandardize;
 import org.nd4j.linalg.factory.Nd4j;

@@ -1,0 +1,140 @@
+package org.lenet5spark.run;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.lenet5spark.data.Manifest;
+import org.lenet5spark.io.HadoopFs;
+import org.lenet5spark.io.Json;
+import org.lenet5spark.io.OutputOwnership;
+
+/**
+ * What {@code run.json} holds, field for field (snake_case in the file, in this order; the
+ * fields from {@code resumes} on are written only when set). {@code train} writes it before the
+ * first epoch with status {@code running} and rewrites it whole when the status changes;
+ * {@code report} and a resumed run read it back; the notebooks read the same file.
+ *
+ * @param kind {@link OutputOwnership#RUN_MARKER}: how {@code --overwrite} recognises a run
+ * @param status {@code running}, {@code extending}, {@code failed} or {@code complete}
+ * @param started when the run (its first attempt) started, ISO-8601
+ * @param sparkMaster the Spark master, null for the local engine
+ * @param sparkAppId the Spark application, null for the local engine
+ * @param config every resolved training setting (see {@code TrainOptions.describe})
+ * @param data the data the run read
+ * @param versions what shaped the result
+ * @param resumes one entry per {@code --resume} that continued the run
+ * @param extendingFromEpoch while a complete run is extended: the epoch of its published model
+ * @param devices the spark engine's device bindings, per executor and decision
+ * @param failure why the run stopped ({@code diverged}), with {@code error} its message
+ * @param error the message of {@code failure}
+ * @param finished when the run completed or failed
+ * @param finalTestAccuracy the last epoch's test accuracy, once complete
+ */
+public record RunRecord(String kind, String status, String started, String sparkMaster,
+    String sparkAppId, JsonNode config, Data data, Versions versions,
+    @JsonInclude(JsonInclude.Include.NON_NULL) List<Resume> resumes,
+    @JsonInclude(JsonInclude.Include.NON_NULL) Integer extendingFromEpoch,
+    @JsonInclude(JsonInclude.Include.NON_NULL) List<DeviceSummary> devices,
+    @JsonInclude(JsonInclude.Include.NON_NULL) String failure,
+    @JsonInclude(JsonInclude.Include.NON_NULL) String error,
+    @JsonInclude(JsonInclude.Include.NON_NULL) String finished,
+    @JsonInclude(JsonInclude.Include.NON_NULL) Double finalTestAccuracy) {
+
+  /** Largest {@code run.json} accepted. */
+  private static final long MAX_BYTES = 16L << 20;
+
+  /** The data a run read: the train split's manifest and both splits' sizes. */
+  public record Data(String format, long trainExamples, long testExamples, int trainShards,
+      Manifest.NormalizationInfo normalization, List<Manifest.SourceFile> sources) {
+  }
+
+  /** The versions of everything that shaped the result. */
+  public record Versions(String lenet5Spark, String java, String spark, String scala,
+      String dl4j, String dl4jSpark, String nd4jBackend, Map<String, String> nd4jEnvironment) {
+  }
+
+  /** One {@code --resume} that continued the run after {@code afterEpoch}. */
+  public record Resume(String at, int afterEpoch) {
+  }
+
+  /** How many worker tasks of an executor took one device-binding decision. */
+  public record DeviceSummary(String executorId, String decision, int tasks) {
+  }
+
+  /** A new run's record: status {@code running}, started now. */
+  public static RunRecord running(String sparkMaster, String sparkAppId, JsonNode config,
+      Data data, Versions versions) {
+    return new RunRecord(OutputOwnership.RUN_MARKER, "running", Instant.now().toString(),
+        sparkMaster, sparkAppId, config, data, versions, null, null, null, null, null, null,
+        null);
+  }
+
+  /**
+   * This record continuing {@code previous} (the run's earlier {@code run.json}) after
+   * {@code afterEpoch}: its start time and its resumes, plus this one.
+   */
+  public RunRecord resuming(RunRecord previous, int afterEpoch) {
+    List<Resume> all = new ArrayList<>();
+    if (previous.resumes() != null) {
+      all.addAll(previous.resumes());
+    }
+    all.add(new Resume(Instant.now().toString(), afterEpoch));
+    String first = previous.started() != null ? previous.started() : started;
+    return new RunRecord(kind, status, first, sparkMaster, sparkAppId, config, data, versions,
+        List.copyOf(all), extendingFromEpoch, devices, failure, error, finished,
+        finalTestAccuracy);
+  }
+
+  /** Status {@code extending}: a complete run whose published model is from {@code epoch}. */
+  public RunRecord extending(int epoch) {
+    return new RunRecord(kind, "extending", started, sparkMaster, sparkAppId, config, data,
+        versions, resumes, epoch, devices, failure, error, finished, finalTestAccuracy);
+  }
+
+  /** With the spark engine's device bindings. */
+  public RunRecord withDevices(List<DeviceSummary> summary) {
+    return new RunRecord(kind, status, started, sparkMaster, sparkAppId, config, data,
+        versions, resumes, extendingFromEpoch, List.copyOf(summary), failure, error, finished,
+        finalTestAccuracy);
+  }
+
+  /** Status {@code failed} now, for {@code failure} (such as {@code diverged}). */
+  public RunRecord failed(String why, String message) {
+    return new RunRecord(kind, "failed", started, sparkMaster, sparkAppId, config, data,
+        versions, resumes, extendingFromEpoch, devices, why, message, Instant.now().toString(),
+        finalTestAccuracy);
+  }
+
+  /** Status {@code complete} now, with the last epoch's test accuracy (null: no epoch). */
+  public RunRecord complete(Double finalAccuracy) {
+    return new RunRecord(kind, "complete", started, sparkMaster, sparkAppId, config, data,
+        versions, resumes, null, devices, failure, error, Instant.now().toString(),
+        finalAccuracy);
+  }
+
+  /** Whether the run completed (status {@code complete}); not a field of the file. */
+  @JsonIgnore
+  public boolean isComplete() {
+    return "complete".equals(status);
+  }
+
+  /** Rewrites {@code run.json} of {@code files} atomically with this record. */
+  public void write(RunFiles files, Configuration conf) throws IOException {
+    HadoopFs.writeStringAtomically(files.runJson(), conf, Json.pretty(this));
+  }
+
+  /**
+   * Reads {@code run.json} of {@code files}; fields it does not hold read as null (a run that is
+   * still running has no {@code finished}). A missing or malformed file is bad input.
+   */
+  public static RunRecord read(RunFiles files, Configuration conf) throws IOException {
+    return Json.parseAllowingMissing(HadoopFs.readString(files.runJson(), conf, MAX_BYTES),
+        RunRecord.class, files.runJson().toString());
+  }
+}
