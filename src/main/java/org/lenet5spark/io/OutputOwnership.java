@@ -42,9 +42,14 @@ public final class OutputOwnership {
   /** Hidden names this job leaves beside or inside its outputs (temp files, locks, checksums). */
   private static final Pattern OWN_HIDDEN = Pattern.compile(
       "\\..+\\.(tmp|staged|replaced|taking|releasing)-[0-9a-f-]{36}|\\..+\\.lock|\\..+\\.crc");
-  private static final Set<String> RUN_FILES = Set.of("run.json", "metrics.jsonl", "metrics.csv",
+  /**
+   * The files of a run folder (run.RunFiles' layout; io sits below run, so the names are listed
+   * here and RunFolderNamesTest checks that the two agree).
+   */
+  public static final Set<String> RUN_FILES = Set.of("run.json", "metrics.jsonl", "metrics.csv",
       "confusion.jsonl", "devices.jsonl", "model.zip", Publisher.SUCCESS);
-  private static final Set<String> RUN_FOLDERS = Set.of("checkpoints", "_scratch");
+  /** The folders of a run folder (see {@link #RUN_FILES}). */
+  public static final Set<String> RUN_FOLDERS = Set.of("checkpoints", "_scratch");
   private static final Set<String> REPORT_FILES = Set.of("training-curves.png",
       "confusion-matrix.png", "misclassified.png", "index.html", Publisher.SUCCESS);
   private static final List<String> MANIFEST_NAMES = List.of("_manifest.json", "manifest.json");

@@ -7,6 +7,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.Json;
+import org.lenet5spark.io.Publisher;
 
 /**
  * The layout of a training run's output folder, and the one writer and reader of its metrics
@@ -66,7 +67,7 @@ public record RunFiles(Path root) {
 
   /** Completion marker. */
   public Path success() {
-    return new Path(root, "_SUCCESS");
+    return new Path(root, Publisher.SUCCESS);
   }
 
   /** Scratch space (DL4J's exported minibatches); removed at the end of a run. */
