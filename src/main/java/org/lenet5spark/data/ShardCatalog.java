@@ -72,13 +72,38 @@ public record ShardCatalog(Path dataRoot, String split, Manifest manifest, List<
       work.add(i);
     }
     ShardCatalog catalog = this;
-    List<String> bad = sc.parallelize(work, Math.max(1, work.size()))
-        .map(i -> catalog.checkShard(i, conf.get(), false))
-        .filter(s -> !s.isEmpty())
+    // A shard that fails a check is a result of its task, not a task failure: Spark would log
+    // each failed task with its stack trace and, on a cluster, retry it spark.task.maxFailures
+    // times, reading the bad data again, before the one-line cause reached the user.
+    List<String[]> problems = sc.parallelize(work, Math.max(1, work.size()))
+        .map(i -> catalog.problemOf(i, conf.get()))
+        .filter(p -> p.length > 0)
         .collect();
-    if (!bad.isEmpty()) {
+    List<String> mismatches = new ArrayList<>();
+    for (String[] p : problems) {
+      if (p[0].equals("content")) {
+        throw new BadInputException(p[1]);
+      }
+      mismatches.add(p[1]);
+    }
+    if (!mismatches.isEmpty()) {
       throw new BadInputException("corrupt shard: checksum differs from the manifest: "
-          + bad.get(0) + (bad.size() > 1 ? " and " + (bad.size() - 1) + " more" : ""));
+          + mismatches.get(0) + (mismatches.size() > 1 ? " and " + (mismatches.size() - 1)
+          + " more" : ""));
+    }
+  }
+
+  /**
+   * What is wrong with shard {@code i}, as data for the driver: empty when nothing,
+   * {@code {"checksum", what}} for a checksum mismatch, {@code {"content", message}} for content
+   * that breaks {@link ExampleChecks}. Failures to read stay exceptions (a retry may cure them).
+   */
+  private String[] problemOf(int i, Configuration conf) throws IOException {
+    try {
+      String mismatch = checkShard(i, conf, false);
+      return mismatch.isEmpty() ? new String[0] : new String[] {"checksum", mismatch};
+    } catch (BadInputException e) {
+      return new String[] {"content", e.getMessage()};
     }
   }
 

@@ -12,6 +12,7 @@ import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileContext;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Options;
@@ -80,7 +81,11 @@ public final class HadoopFs {
     FileSystem fs = fs(path, conf);
     long len;
     try {
-      len = fs.getFileStatus(path).getLen();
+      FileStatus status = fs.getFileStatus(path);
+      if (status.isDirectory()) {
+        throw new BadInputException(path + " is a folder, expected a file");
+      }
+      len = status.getLen();
     } catch (FileNotFoundException e) {
       throw new BadInputException("missing file: " + path);
     }
@@ -106,6 +111,25 @@ public final class HadoopFs {
   public static String readString(Path path, Configuration conf, long maxBytes)
       throws IOException {
     return new String(readAll(path, conf, maxBytes), StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Whether {@code e} (or a cause) says the file system could not be reached at all (connection
+   * refused, unknown host, no route, time-out): a runtime failure that a retry may cure (exit 1),
+   * unlike a location that answers and refuses (bad input, exit 3).
+   */
+  public static boolean unreachable(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException
+          || t instanceof java.net.NoRouteToHostException
+          || t instanceof java.net.SocketTimeoutException) {
+        return true;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
   }
 
   /** Writes a file atomically: a hidden temp file in the target folder, then a replacing rename. */

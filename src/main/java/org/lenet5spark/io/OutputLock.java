@@ -128,6 +128,9 @@ public final class OutputLock implements AutoCloseable {
     try {
       fs.mkdirs(file.getParent());
     } catch (IOException e) {
+      if (HadoopFs.unreachable(e)) {
+        throw e;
+      }
       throw new BadInputException("cannot write to " + file.getParent() + ": "
           + HadoopFs.oneLine(e), e);
     }

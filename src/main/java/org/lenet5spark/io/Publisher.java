@@ -62,6 +62,9 @@ public final class Publisher {
         throw new IOException("mkdirs returned false");
       }
     } catch (IOException e) {
+      if (HadoopFs.unreachable(e)) {
+        throw e;
+      }
       throw new BadInputException("cannot write to " + target.getParent() + ": "
           + HadoopFs.oneLine(e), e);
     }

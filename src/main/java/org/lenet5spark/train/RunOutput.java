@@ -70,6 +70,9 @@ final class RunOutput implements AutoCloseable {
         throw new IOException("mkdirs returned false");
       }
     } catch (IOException e) {
+      if (HadoopFs.unreachable(e)) {
+        throw e;
+      }
       throw new BadInputException("cannot write to " + root + ": " + HadoopFs.oneLine(e), e);
     }
     return new RunOutput(fs, root, lock, null, false, created);
