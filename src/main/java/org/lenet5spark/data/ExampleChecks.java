@@ -83,6 +83,13 @@ public final class ExampleChecks {
       while ((n = r.read(f, labels, indices, batch)) > 0) {
         for (int i = 0; i < n; i++) {
           hist[labels[i]]++;
+          long want = expected.firstIndex() + count + i;
+          if (indices[i] != want) {
+            // each source image once, in source order (a copied record would train twice)
+            throw new BadInputException("shard " + file + ": record " + (count + i)
+                + " has index " + indices[i] + ", expected " + want
+                + " (records hold their source images in order, each once)");
+          }
         }
         count += n;
       }

@@ -121,6 +121,28 @@ class EdgeCasesFromOutsideTest {
   }
 
   @Test
+  void aRecordCopiedOverAnotherIsRefusedOnBothEngines() throws IOException {
+    Path broken = tmp.resolve("copied-record");
+    copy(data, broken);
+    Path shard = broken.resolve("train/part-00000.bin");
+    int record = 8 + 28 * 28 * 4;
+    byte[] b = Files.readAllBytes(shard);
+    // record 5 becomes a copy of record 4 with record 5's label, so the class histogram holds
+    System.arraycopy(b, BinaryShardCodec.HEADER_SIZE + 4 * record + 4, b,
+        BinaryShardCodec.HEADER_SIZE + 5 * record + 4, record - 4);
+    Files.write(shard, b);
+    BadInputCorpusTest.updateCrc(broken, "train", 0);
+    for (String engine : List.of("spark", "local")) {
+      Path out = tmp.resolve("run-copied-" + engine);
+      CliRun r = CliRun.of("train", "--engine", engine, "--data", broken.toString(), "--output",
+          out.toString(), "--epochs", "1", "--master", "local[2]");
+      assertEquals(ExitCodes.BAD_INPUT, r.code(), engine + ": " + r.err());
+      assertTrue(r.errorLines().contains("record 5 has index 4, expected 5"), r.err());
+      assertFalse(Files.exists(out.resolve("_SUCCESS")));
+    }
+  }
+
+  @Test
   void anUnreachableOutputFileSystemIsARuntimeFailure() {
     // nothing listens on port 1 of this host: the connection is refused
     CliRun r = CliRun.of("train", "--engine", "local", "--data", data.toString(), "--output",
