@@ -45,11 +45,8 @@ final class EvaluateCommand implements Callable<Integer> {
       description = "Split to evaluate (default: ${DEFAULT-VALUE}).")
   String split;
 
-  @Option(names = "--kernels", defaultValue = "auto", paramLabel = "auto|fused|stock",
-      description = "How the model is executed: this project's fused CPU kernels, DL4J's "
-          + "stock layers, or auto (fused on ND4J's CPU backend, stock on CUDA); the saved "
-          + "model is the same either way (default: ${DEFAULT-VALUE}).")
-  String kernels;
+  @Mixin
+  KernelsOption kernels;
 
   @Option(names = "--json", description = "Print JSON instead of a table.")
   boolean json;
@@ -57,7 +54,7 @@ final class EvaluateCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     String s = Usage.check(spec, () -> EvaluateRequest.checkSplit(split));
-    LeNet5.Kernels k = Usage.check(spec, () -> LeNet5.Kernels.parse(kernels));
+    LeNet5.Kernels k = Usage.check(spec, () -> LeNet5.Kernels.parse(kernels.value));
     EvaluationRun.Outcome outcome = EvaluationRun.run(new EvaluateRequest(
         HadoopFs.resolve(model), HadoopFs.resolve(data), s, imagesName, labelsName, k));
     System.out.print(json ? Json.pretty(outcome.toJson()) : outcome.table());

@@ -63,11 +63,8 @@ final class PredictCommand implements Callable<Integer> {
       description = "Spark master (default: spark-submit's, else local[*]).")
   String master;
 
-  @Option(names = "--kernels", defaultValue = "auto", paramLabel = "auto|fused|stock",
-      description = "How the model is executed: this project's fused CPU kernels, DL4J's "
-          + "stock layers, or auto (fused on ND4J's CPU backend, stock on CUDA); the saved "
-          + "model is the same either way (default: ${DEFAULT-VALUE}).")
-  String kernels;
+  @Mixin
+  KernelsOption kernels;
 
   @Option(names = "--overwrite", description = "Replace an existing output file.")
   boolean overwrite;
@@ -79,7 +76,7 @@ final class PredictCommand implements Callable<Integer> {
     }
     PredictOptions o = Usage.check(spec, () -> new PredictOptions(HadoopFs.resolve(model),
         HadoopFs.resolve(input), split, imagesName, labelsName,
-        output == null ? null : HadoopFs.resolve(output), format, engine, master, kernels,
+        output == null ? null : HadoopFs.resolve(output), format, engine, master, kernels.value,
         overwrite));
     PredictJob.Summary s = PredictJob.run(o, System.out);
     if (o.output() != null) {

@@ -42,11 +42,8 @@ final class ReportCommand implements Callable<Integer> {
       description = "Misclassified digits in the grid (default: ${DEFAULT-VALUE}).")
   int worst;
 
-  @Option(names = "--kernels", defaultValue = "auto", paramLabel = "auto|fused|stock",
-      description = "How the model is executed: this project's fused CPU kernels, DL4J's "
-          + "stock layers, or auto (fused on ND4J's CPU backend, stock on CUDA); the saved "
-          + "model is the same either way (default: ${DEFAULT-VALUE}).")
-  String kernels;
+  @Mixin
+  KernelsOption kernels;
 
   @Option(names = "--overwrite", description = "Replace a complete report.")
   boolean overwrite;
@@ -58,7 +55,7 @@ final class ReportCommand implements Callable<Integer> {
     }
     ReportOptions o = Usage.check(spec, () -> new ReportOptions(HadoopFs.resolve(run),
         data == null ? null : HadoopFs.resolve(data), out == null ? null : HadoopFs.resolve(out),
-        worst, LeNet5.Kernels.parse(kernels), overwrite));
+        worst, LeNet5.Kernels.parse(kernels.value), overwrite));
     Path folder = ReportBuilder.build(o);
     System.out.println("report written to " + Redact.uri(folder) + " (open "
         + Redact.uri(new Path(folder, ReportBuilder.PAGE)) + ")");
