@@ -66,7 +66,8 @@ final class PredictCommand implements Callable<Integer> {
   @Mixin
   KernelsOption kernels;
 
-  @Option(names = "--overwrite", description = "Replace an existing output file.")
+  @Option(names = "--overwrite",
+      description = "Replace a predictions file that predict wrote (never any other file).")
   boolean overwrite;
 
   @Override

@@ -55,7 +55,9 @@ final class PrepareCommand implements Callable<Integer> {
       description = "Test labels file name (default: ${DEFAULT-VALUE}[.gz]).")
   String testLabels;
 
-  @Option(names = "--overwrite", description = "Replace an existing output.")
+  @Option(names = "--overwrite",
+      description = "Replace data that prepare wrote (never any other folder); the old data "
+          + "stays until the new data is complete.")
   boolean overwrite;
 
   @Option(names = "--master", paramLabel = "M",

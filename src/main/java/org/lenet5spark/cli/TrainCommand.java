@@ -137,7 +137,9 @@ final class TrainCommand implements Callable<Integer> {
           + "(never to training from scratch) (default: ${DEFAULT-VALUE}).")
   String onBadCheckpoint;
 
-  @Option(names = "--overwrite", description = "Replace an existing run folder.")
+  @Option(names = "--overwrite",
+      description = "Replace a run of this job (never any other folder); the old run stays "
+          + "until the new one is complete.")
   boolean overwrite;
 
   @Option(names = "--keep-checkpoints", defaultValue = "" + TrainOptions.DEFAULT_KEEP_CHECKPOINTS,
