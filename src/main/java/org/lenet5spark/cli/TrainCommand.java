@@ -146,6 +146,31 @@ final class TrainCommand implements Callable<Integer> {
       description = "Most recent checkpoints kept (default: ${DEFAULT-VALUE}).")
   int keepCheckpoints;
 
+  @Option(names = "--validation", defaultValue = TrainOptions.DEFAULT_VALIDATION,
+      paramLabel = "N",
+      description = "Training images held out for validation, never trained on: a count, a "
+          + "fraction in (0, 1), or 0 for none; seeded by --seed and stratified by class "
+          + "(default: 5000, or 1/12 of a smaller training split, at least one per class).")
+  String validation;
+
+  @Option(names = "--early-stopping-patience",
+      defaultValue = "" + TrainOptions.DEFAULT_EARLY_STOPPING_PATIENCE, paramLabel = "P",
+      description = "Stop after P epochs without improvement of the validation metric "
+          + "(0: off, the default; needs a validation split).")
+  int patience;
+
+  @Option(names = "--early-stopping-metric",
+      defaultValue = TrainOptions.DEFAULT_EARLY_STOPPING_METRIC, paramLabel = "loss|accuracy",
+      description = "Validation metric of early stopping and of --keep best "
+          + "(default: ${DEFAULT-VALUE}).")
+  String earlyStoppingMetric;
+
+  @Option(names = "--keep", defaultValue = TrainOptions.DEFAULT_KEEP, paramLabel = "best|last",
+      description = "Which epoch becomes model.zip: the best on the validation split (never "
+          + "the test split; the last when --validation is 0) or the last "
+          + "(default: ${DEFAULT-VALUE}).")
+  String keep;
+
   @Option(names = "--master", paramLabel = "M",
       description = "Spark master (default: spark-submit's, else local[*]).")
   String master;
@@ -166,8 +191,9 @@ final class TrainCommand implements Callable<Integer> {
       }
     }
     if (!r.alreadyComplete()) {
-      System.out.printf("trained %d epochs: test accuracy %.4f; results in %s%n",
-          r.epochs().size(), r.finalAccuracy(), Redact.uri(r.files().root()));
+      System.out.printf("trained %d epochs: test accuracy %.4f (model.zip: epoch %d); "
+          + "results in %s%n", r.epochs().size(), r.finalAccuracy(), r.selectedEpoch(),
+          Redact.uri(r.files().root()));
     }
     return ExitCodes.OK;
   }
@@ -198,6 +224,10 @@ final class TrainCommand implements Callable<Integer> {
         .lrDecay(lrDecay)
         .l2(l2)
         .augment(augment)
+        .validation(TrainOptions.Validation.parse(validation))
+        .earlyStoppingPatience(patience)
+        .earlyStoppingMetric(TrainOptions.SelectionMetric.parse(earlyStoppingMetric))
+        .keep(TrainOptions.Keep.parse(keep))
         .resume(resume)
         .overwrite(overwrite)
         .keepCheckpoints(keepCheckpoints)

@@ -1,8 +1,10 @@
 package org.lenet5spark.data;
 
 import java.io.IOException;
+import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -11,6 +13,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
 import org.lenet5spark.compat.Dl4jWorkarounds;
 import org.lenet5spark.io.SerializableHadoopConf;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -50,7 +53,36 @@ public final class ShardMinibatches {
   /** Lazily reads the given shards, in order, as minibatches. */
   public static Iterator<DataSet> iterator(List<String> shardPaths, ShardFormat format,
       Configuration conf, int rows, int cols, int batchSize) {
-    return new BatchIterator(shardPaths, format, conf, rows, cols, batchSize);
+    return new BatchIterator(shardPaths, format, conf, rows, cols, batchSize, null);
+  }
+
+  /**
+   * The training RDD without the validation split ({@code train --validation}): like
+   * {@link #rdd}, except that the executors drop every record whose index (its position in the
+   * source, checked by the shard readers) is in {@code heldOut}, a broadcast ascending array, and
+   * fill each minibatch with the next kept records of the same shard. Each minibatch carries
+   * its records' indices as DL4J example metadata ({@link DataSet#getExampleMetaData}), so what
+   * is trained on can be checked.
+   */
+  public static JavaRDD<DataSet> rddWithout(JavaSparkContext sc, ShardCatalog catalog,
+      int batchSize, Broadcast<int[]> heldOut) {
+    List<String> paths = new ArrayList<>();
+    for (Path p : catalog.shards()) {
+      paths.add(p.toString());
+    }
+    Manifest m = catalog.manifest();
+    SerializableHadoopConf conf = new SerializableHadoopConf(sc.hadoopConfiguration());
+    ShardFormat format = m.shardFormat();
+    int rows = m.rows();
+    int cols = m.cols();
+    FlatMapFunction<Iterator<String>, DataSet> toBatches = it -> {
+      Dl4jWorkarounds.apply();
+      List<String> mine = new ArrayList<>();
+      it.forEachRemaining(mine::add);
+      return new BatchIterator(mine, format, conf.get(), rows, cols, batchSize,
+          heldOut.value());
+    };
+    return sc.parallelize(paths, paths.size()).mapPartitions(toBatches);
   }
 
   /** Builds one DataSet from {@code n} examples of flat arrays, starting at {@code offset}. */
@@ -90,11 +122,13 @@ public final class ShardMinibatches {
     private final float[] features;
     private final int[] labels;
     private final int[] indices;
+    /** Ascending record indices to drop, or null to keep every record. */
+    private final int[] heldOut;
     private ShardRecordReader reader;
     private DataSet next;
 
     BatchIterator(List<String> shardPaths, ShardFormat format, Configuration conf, int rows,
-        int cols, int batchSize) {
+        int cols, int batchSize, int[] heldOut) {
       this.paths = shardPaths.iterator();
       this.format = format;
       this.conf = conf;
@@ -104,6 +138,7 @@ public final class ShardMinibatches {
       this.features = new float[batchSize * rows * cols];
       this.labels = new int[batchSize];
       this.indices = new int[batchSize];
+      this.heldOut = heldOut;
     }
 
     @Override
@@ -125,6 +160,9 @@ public final class ShardMinibatches {
     }
 
     private DataSet advance() {
+      if (heldOut != null) {
+        return advanceWithoutHeldOut();
+      }
       try {
         while (true) {
           if (reader == null) {
@@ -143,6 +181,57 @@ public final class ShardMinibatches {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
+    }
+
+    /**
+     * The next minibatch of kept records: up to {@code batchSize} records of one shard that are
+     * not held out, with their indices as example metadata; null at the end.
+     */
+    private DataSet advanceWithoutHeldOut() {
+      int size = rows * cols;
+      float[] f = new float[batchSize * size];
+      int[] l = new int[batchSize];
+      int[] idx = new int[batchSize];
+      int filled = 0;
+      try {
+        while (filled < batchSize) {
+          if (reader == null) {
+            if (!paths.hasNext()) {
+              break;
+            }
+            reader = format.codec().open(new Path(paths.next()), conf, rows, cols);
+          }
+          int n = reader.read(features, labels, indices, batchSize - filled);
+          if (n == 0) {
+            reader.close();
+            reader = null;
+            if (filled > 0) {
+              break;
+            }
+            continue;
+          }
+          for (int i = 0; i < n; i++) {
+            if (Arrays.binarySearch(heldOut, indices[i]) < 0) {
+              System.arraycopy(features, i * size, f, filled * size, size);
+              l[filled] = labels[i];
+              idx[filled] = indices[i];
+              filled++;
+            }
+          }
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      if (filled == 0) {
+        return null;
+      }
+      DataSet d = toDataSet(f, l, 0, filled, rows, cols);
+      List<Serializable> meta = new ArrayList<>(filled);
+      for (int i = 0; i < filled; i++) {
+        meta.add(idx[i]);
+      }
+      d.setExampleMetaData(meta);
+      return d;
     }
   }
 }

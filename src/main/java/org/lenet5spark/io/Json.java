@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.JsonSerializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -91,6 +92,19 @@ public final class Json {
    */
   public static <T> T parseAllowingMissing(String json, Class<T> type, String source) {
     return parse(MISSING_AS_NULL, json, type, source);
+  }
+
+  /** The JSON tree of a document; {@code source} names the input in the error message. */
+  public static JsonNode tree(String json, String source) {
+    try {
+      JsonNode n = MAPPER.readTree(json);
+      if (n == null || n.isMissingNode()) {
+        throw new BadInputException(source + ": empty JSON document");
+      }
+      return n;
+    } catch (JsonProcessingException e) {
+      throw new BadInputException(source + ": invalid JSON: " + e.getOriginalMessage());
+    }
   }
 
   private static <T> T parse(ObjectMapper mapper, String json, Class<T> type, String source) {

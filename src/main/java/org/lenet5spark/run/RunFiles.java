@@ -95,13 +95,16 @@ public record RunFiles(Path root) {
 
   /**
    * The epochs recorded in {@code metrics.jsonl}, in file order; empty when the file does not
-   * exist (yet). A value written as {@code null} (not a finite number) reads as NaN; a line that
+   * exist (yet). A value written as {@code null} (not a finite number) reads as NaN, and so does
+   * a column an older version did not write; a line that
    * is not such a record is bad input naming the file.
    */
   public List<EpochMetrics> readMetrics(Configuration conf) throws IOException {
     List<EpochMetrics> out = new ArrayList<>();
     for (String line : lines(metricsJsonl(), conf)) {
-      out.add(Json.parseNullAsNaN(line, EpochMetrics.class, metricsJsonl().toString()));
+      String src = metricsJsonl().toString();
+      String upgraded = EpochMetrics.withMissingColumns(Json.tree(line, src)).toString();
+      out.add(Json.parseNullAsNaN(upgraded, EpochMetrics.class, src));
     }
     return out;
   }

@@ -34,7 +34,11 @@ import org.lenet5spark.io.OutputOwnership;
  * @param failure why the run stopped ({@code diverged}), with {@code error} its message
  * @param error the message of {@code failure}
  * @param finished when the run completed or failed
- * @param finalTestAccuracy the last epoch's test accuracy, once complete
+ * @param finalTestAccuracy the test accuracy of the epoch that became {@code model.zip} (the
+ *     selected epoch), once complete
+ * @param validation the validation split: its size, how it was chosen, its fingerprint
+ * @param selection which epoch became {@code model.zip}, on which metric, and why the run
+ *     stopped, once complete
  */
 public record RunRecord(String kind, String status, String started, String sparkMaster,
     String sparkAppId, JsonNode config, Data data, Versions versions,
@@ -44,7 +48,9 @@ public record RunRecord(String kind, String status, String started, String spark
     @JsonInclude(JsonInclude.Include.NON_NULL) String failure,
     @JsonInclude(JsonInclude.Include.NON_NULL) String error,
     @JsonInclude(JsonInclude.Include.NON_NULL) String finished,
-    @JsonInclude(JsonInclude.Include.NON_NULL) Double finalTestAccuracy) {
+    @JsonInclude(JsonInclude.Include.NON_NULL) Double finalTestAccuracy,
+    @JsonInclude(JsonInclude.Include.NON_NULL) ValidationInfo validation,
+    @JsonInclude(JsonInclude.Include.NON_NULL) Selection selection) {
 
   /** Largest {@code run.json} accepted. */
   private static final long MAX_BYTES = 16L << 20;
@@ -63,6 +69,36 @@ public record RunRecord(String kind, String status, String started, String spark
   public record Resume(String at, int afterEpoch) {
   }
 
+  /**
+   * The validation split of a run ({@code train --validation}).
+   *
+   * @param count training images held out (never trained on; 0: no validation)
+   * @param rule how the count was chosen
+   * @param fingerprint SHA-256 of the held-out record indices, ascending, one decimal per line
+   * @param perClass held-out images per class
+   * @param trainExamples training images left to train on
+   */
+  public record ValidationInfo(long count, String rule, String fingerprint, List<Long> perClass,
+      long trainExamples) {
+  }
+
+  /**
+   * Which epoch became {@code model.zip} and why the run stopped.
+   *
+   * @param keep {@code best} or {@code last}, as asked
+   * @param selectedEpoch the epoch whose parameters are {@code model.zip}
+   * @param metric the validation metric selected on ({@code validation_loss} or
+   *     {@code validation_accuracy}), null when the last epoch was kept
+   * @param value the selected epoch's value of {@code metric}
+   * @param reason why that epoch was selected
+   * @param stoppedEarly whether early stopping ended the run before its last epoch
+   * @param stopReason why the run stopped
+   * @param lastEpoch the last epoch trained
+   */
+  public record Selection(String keep, int selectedEpoch, String metric, Double value,
+      String reason, boolean stoppedEarly, String stopReason, int lastEpoch) {
+  }
+
   /** How many worker tasks of an executor took one device-binding decision. */
   public record DeviceSummary(String executorId, String decision, int tasks) {
   }
@@ -72,7 +108,7 @@ public record RunRecord(String kind, String status, String started, String spark
       Data data, Versions versions) {
     return new RunRecord(OutputOwnership.RUN_MARKER, "running", Instant.now().toString(),
         sparkMaster, sparkAppId, config, data, versions, null, null, null, null, null, null,
-        null);
+        null, null, null);
   }
 
   /**
@@ -88,34 +124,50 @@ public record RunRecord(String kind, String status, String started, String spark
     String first = previous.started() != null ? previous.started() : started;
     return new RunRecord(kind, status, first, sparkMaster, sparkAppId, config, data, versions,
         List.copyOf(all), extendingFromEpoch, devices, failure, error, finished,
-        finalTestAccuracy);
+        finalTestAccuracy, validation, selection);
   }
 
   /** Status {@code extending}: a complete run whose published model is from {@code epoch}. */
   public RunRecord extending(int epoch) {
     return new RunRecord(kind, "extending", started, sparkMaster, sparkAppId, config, data,
-        versions, resumes, epoch, devices, failure, error, finished, finalTestAccuracy);
+        versions, resumes, epoch, devices, failure, error, finished, finalTestAccuracy,
+        validation, selection);
   }
 
   /** With the spark engine's device bindings. */
   public RunRecord withDevices(List<DeviceSummary> summary) {
     return new RunRecord(kind, status, started, sparkMaster, sparkAppId, config, data,
         versions, resumes, extendingFromEpoch, List.copyOf(summary), failure, error, finished,
-        finalTestAccuracy);
+        finalTestAccuracy, validation, selection);
   }
 
   /** Status {@code failed} now, for {@code failure} (such as {@code diverged}). */
   public RunRecord failed(String why, String message) {
     return new RunRecord(kind, "failed", started, sparkMaster, sparkAppId, config, data,
         versions, resumes, extendingFromEpoch, devices, why, message, Instant.now().toString(),
-        finalTestAccuracy);
+        finalTestAccuracy, validation, selection);
   }
 
   /** Status {@code complete} now, with the last epoch's test accuracy (null: no epoch). */
   public RunRecord complete(Double finalAccuracy) {
+    return complete(finalAccuracy, selection);
+  }
+
+  /**
+   * Status {@code complete} now, with the test accuracy of the epoch that became the model and
+   * how it was selected.
+   */
+  public RunRecord complete(Double finalAccuracy, Selection chosen) {
     return new RunRecord(kind, "complete", started, sparkMaster, sparkAppId, config, data,
         versions, resumes, null, devices, failure, error, Instant.now().toString(),
-        finalAccuracy);
+        finalAccuracy, validation, chosen);
+  }
+
+  /** With the run's validation split. */
+  public RunRecord withValidation(ValidationInfo split) {
+    return new RunRecord(kind, status, started, sparkMaster, sparkAppId, config, data,
+        versions, resumes, extendingFromEpoch, devices, failure, error, finished,
+        finalTestAccuracy, split, selection);
   }
 
   /** Whether the run completed (status {@code complete}); not a field of the file. */

@@ -1,5 +1,6 @@
 package org.lenet5spark.train;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -147,8 +148,13 @@ public final class Checkpoints {
   /** Reads and checks one checkpoint. */
   private Loaded load(Path p, List<EpochMetrics> recorded, boolean newest,
       LeNet5.Kernels kernels) throws IOException {
-    State s = Json.parseNullAsNaN(HadoopFs.readString(new Path(p, "state.json"), conf,
-        MAX_STATE_BYTES), State.class, p + "/state.json");
+    String src = p + "/state.json";
+    JsonNode tree = Json.tree(HadoopFs.readString(
+        new Path(p, "state.json"), conf, MAX_STATE_BYTES), src);
+    if (tree.get("metrics") != null && tree.get("metrics").isArray()) {
+      tree.get("metrics").forEach(EpochMetrics::withMissingColumns);
+    }
+    State s = Json.parseNullAsNaN(tree.toString(), State.class, src);
     checkState(p, s);
     int k = s.epoch();
     if (newest && recorded.size() > k) {
@@ -220,11 +226,26 @@ public final class Checkpoints {
 
   /** Deletes all but the newest {@code keep} checkpoints. */
   public void prune(int keep) throws IOException {
+    prune(keep, -1);
+  }
+
+  /**
+   * Deletes all but the newest {@code keep} checkpoints and the one of epoch {@code selected}
+   * (the best epoch so far, which may still become {@code model.zip}; -1: none).
+   */
+  public void prune(int keep, int selected) throws IOException {
     List<Path> all = list();
     FileSystem fs = HadoopFs.fs(dir, conf);
     for (int i = keep; i < all.size(); i++) {
-      fs.delete(all.get(i), true);
+      if (epochOf(all.get(i)) != selected) {
+        fs.delete(all.get(i), true);
+      }
     }
+  }
+
+  /** The checkpoint folder of {@code epoch} (which may not exist). */
+  public Path of(int epoch) {
+    return new Path(dir, String.format("epoch-%04d", epoch));
   }
 
   /**
@@ -263,7 +284,13 @@ public final class Checkpoints {
   /** A new state record. */
   public static State state(int epoch, TrainOptions o, String dataFingerprint,
       List<EpochMetrics> metrics, List<long[][]> confusions) {
-    return new State(epoch, o.seed(), o.trajectorySettings(), dataFingerprint,
+    return state(epoch, o, o.trajectorySettings(), dataFingerprint, metrics, confusions);
+  }
+
+  /** A new state record with the given trajectory settings (they include the validation split). */
+  public static State state(int epoch, TrainOptions o, Map<String, Object> trajectory,
+      String dataFingerprint, List<EpochMetrics> metrics, List<long[][]> confusions) {
+    return new State(epoch, o.seed(), trajectory, dataFingerprint,
         List.copyOf(metrics), List.copyOf(confusions), Instant.now().toString());
   }
 }

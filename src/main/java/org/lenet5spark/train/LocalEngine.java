@@ -13,6 +13,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * The honest baseline ({@code train --engine local}): the same LeNet-5 on the same shards, fitted
  * by plain DL4J in one process without Spark. Every epoch visits every training example once in a
  * fresh order (seeded by the run's seed and the epoch), in minibatches of {@code --batch-size}.
+ * The block it is given holds the training examples only (the validation split is dropped by
+ * {@link TrainingRun} first). The training accuracy is counted on the fly
+ * ({@link TrainAccuracyListener}).
  * A minibatch whose loss is not finite stops the epoch with a {@link DivergedException} that
  * names it.
  */
@@ -23,6 +26,7 @@ public final class LocalEngine implements TrainingEngine {
   private final long seed;
   private final AugmentHook augment;
   private final MinibatchBuffer batches = new MinibatchBuffer();
+  private final TrainAccuracyListener accuracy;
 
   public LocalEngine(TrainOptions o, MultiLayerNetwork net, ExampleBlock train,
       Normalization normalization) {
@@ -32,6 +36,7 @@ public final class LocalEngine implements TrainingEngine {
     this.seed = o.seed();
     this.augment = o.data().augment() ? new AugmentHook(new Augmenter(train.rows(), train.cols(),
         normalization.lookupTable()[0]), o.seed()) : null;
+    this.accuracy = TrainAccuracyListener.of(net);
   }
 
   @Override
@@ -50,6 +55,7 @@ public final class LocalEngine implements TrainingEngine {
     int[] order = permutation(train.count(), new SplittableRandom(seed * 31 + epoch));
     SplittableRandom distortions = new SplittableRandom(seed * 17 + epoch);
     long t0 = System.nanoTime();
+    accuracy.reset();
     double lossSum = 0;
     long examples = 0;
     for (int start = 0; start < order.length; start += batchSize) {
@@ -68,7 +74,9 @@ public final class LocalEngine implements TrainingEngine {
       examples += n;
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
-    return new EpochFit(examples, examples == 0 ? Double.NaN : lossSum / examples, seconds);
+    double acc = accuracy.examples() == 0 ? Double.NaN
+        : (double) accuracy.correct() / accuracy.examples();
+    return new EpochFit(examples, examples == 0 ? Double.NaN : lossSum / examples, seconds, acc);
   }
 
   /** A random permutation of {@code 0..n-1}. */

@@ -6,7 +6,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The per-epoch progress report: one line on stdout (epoch k/E, percent, losses, accuracy,
+ * The per-epoch progress report: one line on stdout (epoch k/E, percent, losses, validation and
+ * test accuracy,
  * samples/s, ETA) for people at a terminal, and the same as one INFO log line for cluster logs.
  */
 final class Progress {
@@ -25,10 +26,11 @@ final class Progress {
       EpochMetrics m, double elapsedSeconds) {
     int doneHere = epoch - firstEpoch;
     double eta = doneHere == 0 ? 0 : elapsedSeconds / doneHere * (epochs - epoch);
-    String line = String.format("epoch %d/%d (%3.0f%%)  train_loss %.4f  test_loss %.4f  "
-            + "test_accuracy %.4f  %.1f s  %.0f samples/s  ETA %s", epoch, epochs,
-        100.0 * epoch / epochs, m.trainLoss(), m.testLoss(), m.testAccuracy(), m.epochSeconds(),
-        m.samplesPerSecond(), duration(eta));
+    String line = String.format("epoch %d/%d (%3.0f%%)  train_loss %.4f  val_accuracy %s  "
+            + "test_loss %.4f  test_accuracy %.4f  %.1f s  %.0f samples/s  ETA %s", epoch,
+        epochs, 100.0 * epoch / epochs, m.trainLoss(), Double.isFinite(m.validationAccuracy())
+            ? String.format("%.4f", m.validationAccuracy()) : "-", m.testLoss(),
+        m.testAccuracy(), m.epochSeconds(), m.samplesPerSecond(), duration(eta));
     console.println(line);
     LOG.info("[{}] {}", engine, line);
   }

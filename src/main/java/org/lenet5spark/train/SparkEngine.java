@@ -38,6 +38,16 @@ public final class SparkEngine implements TrainingEngine {
    */
   public SparkEngine(JavaSparkContext sc, TrainOptions o, MultiLayerNetwork net,
       ShardCatalog train, Path exportDir, int startEpoch) {
+    this(sc, o, net, train, exportDir, startEpoch,
+        ValidationSplit.none(train.count(), "off"));
+  }
+
+  /**
+   * @param startEpoch epochs already trained (0 for a new run)
+   * @param validation the records never trained on (dropped on the executors)
+   */
+  public SparkEngine(JavaSparkContext sc, TrainOptions o, MultiLayerNetwork net,
+      ShardCatalog train, Path exportDir, int startEpoch, ValidationSplit validation) {
     this.sc = sc;
     this.exportDir = exportDir;
     this.lossHook = new TrainLossHook(sc);
@@ -51,7 +61,7 @@ public final class SparkEngine implements TrainingEngine {
     this.master = TrainingMasters.create(sc, o, exportDir, hooks, startEpoch,
         Nd4jDeviceBinder.forNd4j());
     this.sparkNet = new SparkDl4jMultiLayer(sc, net, master);
-    JavaRDD<DataSet> batches = ShardMinibatches.rdd(sc, train, o.data().batchSize());
+    JavaRDD<DataSet> batches = trainingMinibatches(sc, train, o.data().batchSize(), validation);
     this.trainRdd = o.spark().repartition() == TrainOptions.Repartitioning.ALWAYS ? batches
         : onePartitionPerWorker(batches, o.spark().workers());
   }
@@ -70,6 +80,24 @@ public final class SparkEngine implements TrainingEngine {
       return rdd;
     }
     return n > workers ? rdd.coalesce(workers) : rdd.repartition(workers);
+  }
+
+  /**
+   * The training minibatches: every record of the shards but the validation split's, which the
+   * executors drop while they cut the shards into minibatches (a broadcast of the held-out
+   * indices, {@link ShardMinibatches#rddWithout}).
+   */
+  static JavaRDD<DataSet> trainingMinibatches(JavaSparkContext sc, ShardCatalog train,
+      int batchSize, ValidationSplit validation) {
+    if (validation.isEmpty()) {
+      return ShardMinibatches.rdd(sc, train, batchSize);
+    }
+    return ShardMinibatches.rddWithout(sc, train, batchSize, sc.broadcast(validation.indices()));
+  }
+
+  /** The RDD of minibatches this engine trains on (for tests that check what is trained). */
+  JavaRDD<DataSet> trainingData() {
+    return trainRdd;
   }
 
   /** The device each worker task bound (one entry per task attempt). */
@@ -98,7 +126,8 @@ public final class SparkEngine implements TrainingEngine {
       throw new DivergedException("loss", at.loss(), "epoch " + epoch + ", averaging round "
           + at.round() + ", minibatch " + at.minibatch() + " of a worker");
     });
-    return new EpochFit(lossHook.examples(), lossHook.meanLoss(), seconds);
+    return new EpochFit(lossHook.examples(), lossHook.meanLoss(), seconds,
+        lossHook.accuracy());
   }
 
   @Override

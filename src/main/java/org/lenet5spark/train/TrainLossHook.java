@@ -11,6 +11,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.LongAccumulator;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.spark.api.TrainingHook;
 import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
@@ -28,6 +29,11 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  * reports its Spark stage and the first minibatch whose loss is not finite, from which the driver
  * names the averaging round (rank of the stage among the epoch's training stages) and the
  * minibatch within the worker's share of it.
+ *
+ * <p>It also counts the correctly classified training examples of every minibatch: before each
+ * minibatch it makes sure the worker's network has a {@link TrainAccuracyListener} and resets
+ * it, after it adds the listener's counts to two long accumulators (integers: exact in any
+ * order).
  */
 public final class TrainLossHook implements TrainingHook {
   private static final long serialVersionUID = 1L;
@@ -35,6 +41,10 @@ public final class TrainLossHook implements TrainingHook {
   private final LongAccumulator examples;
   private final CollectionAccumulator<Integer> stages;
   private final CollectionAccumulator<String> nonFinite;
+  private final LongAccumulator correct;
+  private final LongAccumulator counted;
+  /** This task's listener on the worker's network (set by {@link #preUpdate}). */
+  private transient TrainAccuracyListener accuracy;
   /** Minibatches seen by this copy of the hook: the copy of one task. */
   private int minibatchesInTask;
   private int stage = -1;
@@ -46,6 +56,8 @@ public final class TrainLossHook implements TrainingHook {
     this.examples = sc.sc().longAccumulator("lenet5.train.examples");
     this.stages = sc.sc().collectionAccumulator("lenet5.train.stages");
     this.nonFinite = sc.sc().collectionAccumulator("lenet5.train.nonFinite");
+    this.correct = sc.sc().longAccumulator("lenet5.train.correct");
+    this.counted = sc.sc().longAccumulator("lenet5.train.counted");
   }
 
   /** Clears the totals (call on the driver before each epoch). */
@@ -54,6 +66,17 @@ public final class TrainLossHook implements TrainingHook {
     examples.reset();
     stages.reset();
     nonFinite.reset();
+    correct.reset();
+    counted.reset();
+  }
+
+  /**
+   * Training accuracy since the last reset, measured on each minibatch as it was fitted; NaN
+   * when nothing was counted.
+   */
+  public double accuracy() {
+    long n = counted.value();
+    return n == 0 ? Double.NaN : (double) correct.value() / n;
   }
 
   /** One minibatch's loss times its number of examples, and where it was computed. */
@@ -111,7 +134,10 @@ public final class TrainLossHook implements TrainingHook {
 
   @Override
   public void preUpdate(DataSet minibatch, Model model) {
-    // nothing before the update
+    if (model instanceof MultiLayerNetwork net) {
+      accuracy = TrainAccuracyListener.of(net);
+      accuracy.reset();
+    }
   }
 
   @Override
@@ -130,6 +156,10 @@ public final class TrainLossHook implements TrainingHook {
     }
     losses.add(new MinibatchLoss(stage, partition, minibatchesInTask, loss * n));
     examples.add(n);
+    if (accuracy != null) {
+      correct.add(accuracy.correct());
+      counted.add(accuracy.examples());
+    }
   }
 
   @Override

@@ -33,10 +33,11 @@ import org.nd4j.linalg.learning.config.Sgd;
  * @param spark DL4J's parameter averaging on Spark (the spark engine only)
  * @param optimiser updater, learning-rate schedule and regularisation
  * @param output the run folder and its checkpoints
+ * @param selection the validation split, early stopping and which epoch becomes the model
  */
 public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant variant,
     LeNet5.Kernels kernels, DataOptions data, SparkOptions spark, OptimiserOptions optimiser,
-    OutputOptions output) {
+    OutputOptions output, SelectionOptions selection) {
 
   /** Default engine. */
   public static final String DEFAULT_ENGINE = "spark";
@@ -87,10 +88,22 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
   public static final int DEFAULT_KEEP_CHECKPOINTS = 3;
   /** Default handling of an untrustworthy checkpoint on resume: refuse. */
   public static final String DEFAULT_ON_BAD_CHECKPOINT = "refuse";
+  /**
+   * Default validation split: {@link Validation#DEFAULT_COUNT} training images, or 1/12 of a
+   * smaller training split (see {@link Validation#resolve}).
+   */
+  public static final String DEFAULT_VALIDATION = "default";
+  /** Default early stopping: off. */
+  public static final int DEFAULT_EARLY_STOPPING_PATIENCE = 0;
+  /** Default metric of early stopping and model selection. */
+  public static final String DEFAULT_EARLY_STOPPING_METRIC = "loss";
+  /** Default epoch that becomes model.zip: the best on the validation split. */
+  public static final String DEFAULT_KEEP = "best";
 
   public TrainOptions {
     require(engine != null && variant != null && kernels != null && data != null
-        && spark != null && optimiser != null && output != null, "incomplete training options");
+        && spark != null && optimiser != null && output != null && selection != null,
+        "incomplete training options");
     require(epochs >= 1 && epochs <= 100_000, "--epochs must be at least 1");
   }
 
@@ -292,6 +305,154 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
     }
   }
 
+  /** The validation metric early stopping watches and the best epoch is chosen by. */
+  public enum SelectionMetric implements Choice {
+    /** Mean cross-entropy on the validation split, lower is better. */
+    LOSS("loss"),
+    /** Accuracy on the validation split, higher is better. */
+    ACCURACY("accuracy");
+
+    private final String spelling;
+
+    SelectionMetric(String spelling) {
+      this.spelling = spelling;
+    }
+
+    @Override
+    public String spelling() {
+      return spelling;
+    }
+
+    /** Whether a lower value is better. */
+    public boolean minimize() {
+      return this == LOSS;
+    }
+
+    /** The metric spelled {@code value} (any case), else bad input. */
+    public static SelectionMetric parse(String value) {
+      return choose(values(), "--early-stopping-metric", value);
+    }
+  }
+
+  /** Which epoch's parameters become {@code model.zip} ({@code --keep}). */
+  public enum Keep implements Choice {
+    /** The epoch with the best validation metric (the last epoch when validation is off). */
+    BEST("best"),
+    /** The last epoch trained. */
+    LAST("last");
+
+    private final String spelling;
+
+    Keep(String spelling) {
+      this.spelling = spelling;
+    }
+
+    @Override
+    public String spelling() {
+      return spelling;
+    }
+
+    /** The choice spelled {@code value} (any case), else bad input. */
+    public static Keep parse(String value) {
+      return choose(values(), "--keep", value);
+    }
+  }
+
+  /**
+   * How many training images {@code --validation} holds out: {@code count} images, a
+   * {@code fraction} of the training split, none ({@code 0}), or by default
+   * {@link #DEFAULT_COUNT} images, fewer for small splits (see {@link #resolve}).
+   *
+   * @param spelling the value as given ({@code default}, a count such as {@code 5000}, or a
+   *     fraction such as {@code 0.1})
+   * @param count the count, or -1 for a fraction or the default
+   * @param fraction the fraction in (0, 1), or NaN
+   */
+  public record Validation(String spelling, long count, double fraction) {
+    /** Images the default holds out of a large training split (the usual for MNIST). */
+    public static final long DEFAULT_COUNT = 5000;
+    /** The default holds out at most 1/12 of the training split (60,000 / 12 = 5,000). */
+    public static final int DEFAULT_DIVISOR = 12;
+
+    /**
+     * Parses {@code --validation}: {@code default}, {@code 0} (off), a whole count or a fraction
+     * in (0, 1); anything else (negative, not a number, a fraction of 1 or more) is bad input.
+     */
+    public static Validation parse(String value) {
+      String v = value == null ? "" : value.trim();
+      if (v.equalsIgnoreCase(DEFAULT_VALIDATION)) {
+        return new Validation(DEFAULT_VALIDATION, -1, Double.NaN);
+      }
+      if (v.matches("\\d{1,12}")) {
+        return new Validation(Long.toString(Long.parseLong(v)), Long.parseLong(v), Double.NaN);
+      }
+      double f;
+      try {
+        f = Double.parseDouble(v);
+      } catch (NumberFormatException e) {
+        f = Double.NaN;
+      }
+      require(Double.isFinite(f) && f > 0 && f < 1 && v.matches("[0-9.eE+-]+"),
+          "--validation must be a count of images (0: none) or a fraction in (0, 1), got '"
+          + value + "'");
+      return new Validation(v, -1, f);
+    }
+
+    /** Whether validation is off ({@code 0}). */
+    public boolean off() {
+      return count == 0;
+    }
+
+    /**
+     * The number of images held out of a training split of {@code n}: the count, the fraction
+     * rounded to the nearest image, or by default {@code min(5000, floor(n / 12))} but at least
+     * {@code classes} (one image per class present) so that even a small test data set is
+     * validated on every class.
+     */
+    public long resolve(long n, int classes) {
+      if (count >= 0) {
+        return count;
+      }
+      if (!Double.isNaN(fraction)) {
+        return Math.round(fraction * n);
+      }
+      return Math.max(Math.min(DEFAULT_COUNT, n / DEFAULT_DIVISOR), classes);
+    }
+
+    /** How the count was chosen, for run.json. */
+    public String rule() {
+      if (count >= 0) {
+        return count == 0 ? "off (--validation 0)" : "count " + count;
+      }
+      if (!Double.isNaN(fraction)) {
+        return "fraction " + spelling + " of the training split, rounded";
+      }
+      return "default: min(" + DEFAULT_COUNT + ", training images / " + DEFAULT_DIVISOR
+          + "), at least one per class";
+    }
+  }
+
+  /**
+   * The validation split and model selection.
+   *
+   * @param validation how many training images are held out for validation
+   * @param patience epochs without improvement of the validation metric after which the run
+   *     stops (0: no early stopping)
+   * @param metric the validation metric watched and selected on
+   * @param keep which epoch becomes {@code model.zip}
+   */
+  public record SelectionOptions(Validation validation, int patience, SelectionMetric metric,
+      Keep keep) {
+    public SelectionOptions {
+      require(validation != null && metric != null && keep != null,
+          "incomplete model-selection options");
+      require(patience >= 0 && patience <= 100_000,
+          "--early-stopping-patience must be 0 (off) or more");
+      require(patience == 0 || !validation.off(), "--early-stopping-patience needs a "
+          + "validation split (--validation is 0)");
+    }
+  }
+
   /**
    * The data and how it is cut into minibatches.
    *
@@ -416,7 +577,9 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
         .updater(optimiser.updater()).learningRate(optimiser.learningRate())
         .lrDecay(optimiser.lrDecay()).l2(optimiser.l2()).resume(output.resume())
         .overwrite(output.overwrite()).keepCheckpoints(output.keepCheckpoints())
-        .onBadCheckpoint(output.onBadCheckpoint());
+        .onBadCheckpoint(output.onBadCheckpoint()).validation(selection.validation())
+        .earlyStoppingPatience(selection.patience()).earlyStoppingMetric(selection.metric())
+        .keep(selection.keep());
   }
 
   /** Builds {@link TrainOptions} by name, starting from the defaults; validated by build. */
@@ -447,6 +610,10 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
     private boolean overwrite;
     private int keepCheckpoints = DEFAULT_KEEP_CHECKPOINTS;
     private OnBadCheckpoint onBadCheckpoint = OnBadCheckpoint.parse(DEFAULT_ON_BAD_CHECKPOINT);
+    private Validation validation = Validation.parse(DEFAULT_VALIDATION);
+    private int patience = DEFAULT_EARLY_STOPPING_PATIENCE;
+    private SelectionMetric metric = SelectionMetric.parse(DEFAULT_EARLY_STOPPING_METRIC);
+    private Keep keep = Keep.parse(DEFAULT_KEEP);
 
     private Builder(Path data, Path output) {
       this.data = data;
@@ -591,6 +758,30 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
       return this;
     }
 
+    /** {@link SelectionOptions#validation}. */
+    public Builder validation(Validation value) {
+      validation = value;
+      return this;
+    }
+
+    /** {@link SelectionOptions#patience}. */
+    public Builder earlyStoppingPatience(int value) {
+      patience = value;
+      return this;
+    }
+
+    /** {@link SelectionOptions#metric}. */
+    public Builder earlyStoppingMetric(SelectionMetric value) {
+      metric = value;
+      return this;
+    }
+
+    /** {@link SelectionOptions#keep}. */
+    public Builder keep(Keep value) {
+      keep = value;
+      return this;
+    }
+
     /** The options, validated ({@link BadInputException} naming the flag at fault). */
     public TrainOptions build() {
       DataOptions d = new DataOptions(data, batchSize, augment);
@@ -599,8 +790,10 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
       OptimiserOptions opt = new OptimiserOptions(updater, learningRate, lrDecay, l2);
       OutputOptions out = new OutputOptions(output, resume, overwrite, keepCheckpoints,
           onBadCheckpoint);
+      SelectionOptions sel = new SelectionOptions(validation, patience, metric, keep);
       return new TrainOptions(engine, epochs, seed, variant,
-          kernels != null ? kernels : LeNet5.Kernels.parse(DEFAULT_KERNELS), d, s, opt, out);
+          kernels != null ? kernels : LeNet5.Kernels.parse(DEFAULT_KERNELS), d, s, opt, out,
+          sel);
     }
   }
 
@@ -677,6 +870,10 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
     m.put("resume", output.resume());
     m.put("overwrite", output.overwrite());
     m.put("on_bad_checkpoint", output.onBadCheckpoint().spelling());
+    m.put("validation", selection.validation().spelling());
+    m.put("early_stopping_patience", selection.patience());
+    m.put("early_stopping_metric", selection.metric().spelling());
+    m.put("keep", selection.keep().spelling());
     return m;
   }
 }

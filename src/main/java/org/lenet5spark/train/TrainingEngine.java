@@ -10,8 +10,16 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
  */
 public interface TrainingEngine extends AutoCloseable {
 
-  /** What fitting one epoch did. */
-  record EpochFit(long examples, double meanLoss, double seconds) {
+  /**
+   * What fitting one epoch did; {@code accuracy} is the training accuracy measured on each
+   * minibatch as it was fitted (NaN when not measured).
+   */
+  record EpochFit(long examples, double meanLoss, double seconds, double accuracy) {
+    /** Without a training accuracy. */
+    public EpochFit(long examples, double meanLoss, double seconds) {
+      this(examples, meanLoss, seconds, Double.NaN);
+    }
+
     /** Training throughput. */
     public double samplesPerSecond() {
       return seconds > 0 ? examples / seconds : 0;

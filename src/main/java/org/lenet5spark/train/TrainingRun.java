@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,15 +49,27 @@ public final class TrainingRun {
   private static final Logger LOG = LoggerFactory.getLogger(TrainingRun.class);
   /** Batch size of the driver-side evaluation. */
   static final int EVAL_BATCH = 1000;
+  /** The key of the validation split in the trajectory settings of a checkpoint. */
+  static final String VALIDATION_KEY = "validation";
 
   private TrainingRun() {
   }
 
-  /** What a run produced; {@code alreadyComplete} when a resumed run had nothing left to do. */
-  public record Result(RunFiles files, List<EpochMetrics> epochs, boolean alreadyComplete) {
-    /** Test accuracy after the last epoch. */
+  /**
+   * What a run produced; {@code alreadyComplete} when a resumed run had nothing left to do;
+   * {@code selectedEpoch} the epoch that became {@code model.zip} (0: unknown).
+   */
+  public record Result(RunFiles files, List<EpochMetrics> epochs, boolean alreadyComplete,
+      int selectedEpoch) {
+    /** Without a known selected epoch (the last epoch's metrics are reported). */
+    public Result(RunFiles files, List<EpochMetrics> epochs, boolean alreadyComplete) {
+      this(files, epochs, alreadyComplete, epochs.size());
+    }
+
+    /** Test accuracy of the epoch that became {@code model.zip}. */
     public double finalAccuracy() {
-      return epochs.isEmpty() ? Double.NaN : epochs.get(epochs.size() - 1).testAccuracy();
+      return selectedEpoch < 1 || selectedEpoch > epochs.size() ? Double.NaN
+          : epochs.get(selectedEpoch - 1).testAccuracy();
     }
   }
 
@@ -95,6 +108,12 @@ public final class TrainingRun {
     test.verifyChecksums(conf);
     String fingerprint = dataFingerprint(train, test);
     Normalization norm = train.manifest().toNormalization();
+    // the validation split: chosen from the labels by record index, the same for both engines
+    ExampleBlock trainBlock = sc == null ? ExampleBlock.read(train, conf) : null;
+    ValidationSplit split = ValidationSplit.choose(trainBlock != null
+        ? ValidationSplit.labelsByIndex(trainBlock, train.split())
+        : ValidationSplit.labelsByIndex(train, conf), o.selection().validation(), o.seed());
+    Map<String, Object> trajectory = trajectory(o, split);
 
     Checkpoints checkpoints = new Checkpoints(files.root(), conf);
     List<EpochMetrics> recorded = o.output().resume() ? files.readMetrics(conf) : List.of();
@@ -107,19 +126,22 @@ public final class TrainingRun {
           + "checkpoint to check a resume against; refusing it");
     }
     Integer extendingFrom = null;
+    ModelSelection selection = new ModelSelection(o.selection(), !split.isEmpty());
     List<EpochMetrics> epochs = new ArrayList<>();
     List<long[][]> confusions = new ArrayList<>();
     MultiLayerNetwork net;
     if (resumed.isPresent()) {
       Checkpoints.State s = resumed.get().state();
-      checkSameRun(s, o, fingerprint, resumed.get().path());
+      checkSameRun(s, trajectory, fingerprint, resumed.get().path());
       if (published) {
         boolean complete = previous.isComplete();
         int done = Math.max(s.epoch(), recorded.size());
-        if (complete && o.epochs() <= done) {
-          console.printf("run %s is already complete (%d epochs); nothing to do%n",
-              Redact.uri(files.root()), done);
-          return new Result(files, recorded, true);
+        ModelSelection replayed = replay(o, split, s.metrics());
+        if (complete && (o.epochs() <= done || replayed.stopped())) {
+          console.printf("run %s is already complete (%d epochs%s); nothing to do%n",
+              Redact.uri(files.root()), done, replayed.stopped()
+                  ? ", stopped early at epoch " + replayed.stoppedAt() : "");
+          return new Result(files, recorded, true, replayed.selectedEpoch());
         }
         // the published model.zip and _SUCCESS stay until the last epoch is done
         // (an extension that stopped keeps the epoch its published model is from)
@@ -132,6 +154,8 @@ public final class TrainingRun {
       }
       epochs.addAll(s.metrics());
       confusions.addAll(s.confusions());
+      // the patience counter and the best so far, as the uninterrupted run had them
+      selection = replay(o, split, epochs);
       net = resumed.get().model().network();
       if (s.epoch() < recorded.size()) {
         console.printf("falling back to checkpoint %s: epochs %d..%d are trained again%n",
@@ -146,6 +170,11 @@ public final class TrainingRun {
     }
     int start = epochs.size();
     ExampleBlock testBlock = ExampleBlock.read(test, conf);
+    ExampleBlock validationBlock = split.isEmpty() ? null : trainBlock != null
+        ? split.select(trainBlock, true) : split.select(ExampleBlock.read(train, conf), true);
+    ExampleBlock trainOnly = trainBlock == null ? null
+        : split.isEmpty() ? trainBlock : split.select(trainBlock, false);
+    trainBlock = null;
 
     RunRecord runInfo = RunInfo.describe(o, train, test, sc);
     if (start > 0 && previous != null) {
@@ -154,6 +183,9 @@ public final class TrainingRun {
     if (extendingFrom != null) {
       runInfo = runInfo.extending(extendingFrom);
     }
+    runInfo = runInfo.withValidation(new RunRecord.ValidationInfo(split.count(), split.rule(),
+        split.fingerprint(), Arrays.stream(split.perClass()).boxed().toList(),
+        split.trainingImages() - split.count()));
     runInfo.write(files, conf);
     files.writeMetrics(epochs, confusions, conf);
 
@@ -161,9 +193,9 @@ public final class TrainingRun {
         : new Path(o.spark().exportDir(), "lenet5-" + UUID.randomUUID());
     long runStart = System.nanoTime();
     try (TrainingEngine engine = sc != null
-        ? new SparkEngine(sc, o, net, train, exportDir, start)
-        : new LocalEngine(o, net, ExampleBlock.read(train, conf), norm)) {
-      for (int epoch = start + 1; epoch <= o.epochs(); epoch++) {
+        ? new SparkEngine(sc, o, net, train, exportDir, start, split)
+        : new LocalEngine(o, net, trainOnly, norm)) {
+      for (int epoch = start + 1; epoch <= o.epochs() && !selection.stopped(); epoch++) {
         double lr = o.optimiser().learningRateAt(epoch);
         TrainingEngine.EpochFit fit = engine.fitEpoch(epoch, lr);
         if (fit.examples() > 0 && !Double.isFinite(fit.meanLoss())) {
@@ -176,18 +208,32 @@ public final class TrainingRun {
           throw new DivergedException("test loss", ev.loss(), "epoch " + epoch
               + ", after its last minibatch");
         }
+        EvalResult val = validationBlock == null ? null
+            : Evaluator.evaluate(engine.network(), validationBlock, EVAL_BATCH);
+        if (val != null && !Double.isFinite(val.loss())) {
+          throw new DivergedException("validation loss", val.loss(), "epoch " + epoch
+              + ", after its last minibatch");
+        }
         double evalSeconds = (System.nanoTime() - t1) / 1e9;
         EpochMetrics m = new EpochMetrics(epoch, fit.meanLoss(), ev.loss(), ev.accuracy(),
             ev.macroF1(), fit.seconds(), evalSeconds, fit.samplesPerSecond(), fit.examples(),
-            lr, ev.precision(), ev.recall(), ev.f1());
+            lr, ev.precision(), ev.recall(), ev.f1(), fit.accuracy(),
+            val == null ? Double.NaN : val.loss(), val == null ? Double.NaN : val.accuracy(),
+            val == null ? Double.NaN : val.macroF1());
         epochs.add(m);
         confusions.add(ev.confusion());
         checkpoints.write(engine.network(), norm,
-            Checkpoints.state(epoch, o, fingerprint, epochs, confusions));
+            Checkpoints.state(epoch, o, trajectory, fingerprint, epochs, confusions));
         files.writeMetrics(epochs, confusions, conf);
-        checkpoints.prune(o.output().keepCheckpoints());
+        boolean stop = selection.observe(m);
+        // the best epoch's checkpoint stays while it can still become model.zip
+        checkpoints.prune(o.output().keepCheckpoints(), selection.bestEpoch());
         double elapsed = (System.nanoTime() - runStart) / 1e9;
         Progress.report(console, engine.name(), epoch, start, o.epochs(), m, elapsed);
+        if (stop) {
+          console.println(selection.earlyStopLine());
+          LOG.info("{}", selection.earlyStopLine());
+        }
       }
       net = engine.network();
       if (engine instanceof SparkEngine spark) {
@@ -199,13 +245,52 @@ public final class TrainingRun {
       throw e;
     }
     target.checkHeld();
+    int selected = selection.selectedEpoch();
+    if (selected > 0 && selected < epochs.size()) {
+      net = selectedCheckpoint(checkpoints, selected, conf, o);
+    }
+    console.printf("model.zip is epoch %d of %d (%s)%n", selected, epochs.size(),
+        selection.describe(epochs, o.epochs()).reason());
     ModelStore.save(net, norm, files.model(), conf);
-    runInfo.complete(epochs.isEmpty() ? null : epochs.get(epochs.size() - 1).testAccuracy())
-        .write(files, conf);
+    runInfo.complete(selected > 0 ? epochs.get(selected - 1).testAccuracy() : null,
+        selection.describe(epochs, o.epochs())).write(files, conf);
     target.checkHeld();
     fs.create(files.success(), true).close();
     target.publish();
-    return new Result(target.published(), epochs, false);
+    return new Result(target.published(), epochs, false, selected);
+  }
+
+  /** The trajectory settings of the options, plus the validation split when there is one. */
+  static Map<String, Object> trajectory(TrainOptions o, ValidationSplit split) {
+    Map<String, Object> m = new LinkedHashMap<>(o.trajectorySettings());
+    if (!split.isEmpty()) {
+      m.put(VALIDATION_KEY, split.trajectoryValue());
+    }
+    return m;
+  }
+
+  /** The model selection of the recorded epochs, replayed (the state a resume continues). */
+  private static ModelSelection replay(TrainOptions o, ValidationSplit split,
+      List<EpochMetrics> recorded) {
+    ModelSelection sel = new ModelSelection(o.selection(), !split.isEmpty());
+    for (EpochMetrics m : recorded) {
+      if (sel.observe(m)) {
+        break;
+      }
+    }
+    return sel;
+  }
+
+  /** The network of the selected epoch's checkpoint (kept by the pruning). */
+  private static MultiLayerNetwork selectedCheckpoint(Checkpoints checkpoints, int epoch,
+      Configuration conf, TrainOptions o) throws IOException {
+    Path model = new Path(checkpoints.of(epoch), "model.zip");
+    if (!HadoopFs.exists(model, conf)) {
+      throw new BadInputException("the checkpoint of the selected epoch " + epoch + " is gone ("
+          + model + "); use --keep last or train again");
+    }
+    LOG.info("model.zip is the selected epoch {} (checkpoint {})", epoch, model);
+    return ModelStore.load(model, conf, false, o.kernels()).network();
   }
 
   /**
@@ -224,18 +309,25 @@ public final class TrainingRun {
     return RunRecord.read(files, conf);
   }
 
-  private static void checkSameRun(Checkpoints.State s, TrainOptions o, String fingerprint,
-      Path checkpoint) {
+  private static void checkSameRun(Checkpoints.State s, Map<String, Object> trajectory,
+      String fingerprint, Path checkpoint) {
     if (!fingerprint.equals(s.dataFingerprint())) {
       throw new BadInputException("refusing to resume from " + checkpoint
           + ": the data differs from the data it was trained on (manifest fingerprint)");
     }
-    Map<String, Object> now = o.trajectorySettings();
+    Map<String, Object> now = new LinkedHashMap<>(trajectory);
+    // a run without validation records no key: "none" then compares with a split's value
+    now.putIfAbsent(VALIDATION_KEY, "none");
+    Map<String, Object> then = s.trajectory() == null ? null
+        : new LinkedHashMap<>(s.trajectory());
+    if (then != null) {
+      then.putIfAbsent(VALIDATION_KEY, "none");
+    }
     for (Map.Entry<String, Object> e : now.entrySet()) {
-      Object then = s.trajectory() == null ? null : s.trajectory().get(e.getKey());
-      if (!String.valueOf(e.getValue()).equals(String.valueOf(then))) {
+      Object was = then == null ? null : then.get(e.getKey());
+      if (!String.valueOf(e.getValue()).equals(String.valueOf(was))) {
         throw new BadInputException("refusing to resume from " + checkpoint + ": " + e.getKey()
-            + " was " + then + ", now " + e.getValue());
+            + " was " + was + ", now " + e.getValue());
       }
     }
   }

@@ -1,0 +1,243 @@
+package org.lenet5spark.train;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.apache.hadoop.conf.Configuration;
+import org.lenet5spark.data.ExampleBlock;
+import org.lenet5spark.data.IdxReader;
+import org.lenet5spark.data.Manifest;
+import org.lenet5spark.data.ShardCatalog;
+import org.lenet5spark.data.ShardRecordReader;
+import org.lenet5spark.errors.BadInputException;
+import org.lenet5spark.io.Checksums;
+
+/**
+ * The validation split ({@code train --validation}): a seeded, class-stratified set of training
+ * record indices (a record's index is its position in the source, {@code first_index + k} of its
+ * shard, which every shard reader checks) that neither engine trains on and that the driver
+ * evaluates after every epoch. It depends only on the labels by record index, the number asked
+ * for and the seed, so the local and the Spark engine, and every resume, hold out the same
+ * images; {@link #fingerprint} (SHA-256 of the sorted indices, one decimal per line) proves it.
+ *
+ * <p>Stratified: class {@code c} with {@code n_c} of the {@code n} training images gives
+ * {@code round(n_c * v / n)} of the {@code v} images (at least one, at most {@code n_c - 1}),
+ * adjusted one image at a time (largest rounding error first, ties to the lower class) until the
+ * total is exactly {@code v}; within a class the images are drawn by a shuffle seeded with the
+ * run's seed.
+ *
+ * @param indices the held-out record indices, ascending
+ * @param perClass held-out images per class
+ * @param trainingImages images of the training split (held out or not)
+ * @param rule how the count was chosen
+ */
+public record ValidationSplit(int[] indices, long[] perClass, long trainingImages, String rule) {
+  /** Mixed into the seed so that the split does not reuse the shuffling's random stream. */
+  private static final long SALT = 0x5EEDA11L;
+
+  /** No validation split ({@code --validation 0}). */
+  public static ValidationSplit none(long trainingImages, String rule) {
+    return new ValidationSplit(new int[0], new long[IdxReader.NUM_CLASSES], trainingImages, rule);
+  }
+
+  /** Number of held-out images. */
+  public int count() {
+    return indices.length;
+  }
+
+  /** Whether anything is held out. */
+  public boolean isEmpty() {
+    return indices.length == 0;
+  }
+
+  /** Whether record {@code index} is held out. */
+  public boolean holdsOut(int index) {
+    return Arrays.binarySearch(indices, index) >= 0;
+  }
+
+  /**
+   * SHA-256 (hex) of the held-out indices in ascending order, each written in decimal followed
+   * by a newline; the empty string's hash when nothing is held out.
+   */
+  public String fingerprint() {
+    StringBuilder sb = new StringBuilder();
+    for (int i : indices) {
+      sb.append(i).append('\n');
+    }
+    return Checksums.sha256(sb.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** What the trajectory of a resumed run must agree with: the count and the fingerprint. */
+  public String trajectoryValue() {
+    return indices.length + " images, sha256 " + fingerprint();
+  }
+
+  /**
+   * The labels of a split by record index, read on the driver from its shards (every reader
+   * checks each record). An index outside {@code 0..count-1} or seen twice is bad input.
+   */
+  public static int[] labelsByIndex(ShardCatalog catalog, Configuration conf) throws IOException {
+    Manifest m = catalog.manifest();
+    int n = (int) Math.min(Integer.MAX_VALUE, m.count());
+    int[] labels = new int[n];
+    Arrays.fill(labels, -1);
+    int batch = 256;
+    float[] f = new float[batch * m.rows() * m.cols()];
+    int[] l = new int[batch];
+    int[] idx = new int[batch];
+    for (org.apache.hadoop.fs.Path p : catalog.shards()) {
+      try (ShardRecordReader r = m.shardFormat().codec().open(p, conf, m.rows(), m.cols())) {
+        int k;
+        while ((k = r.read(f, l, idx, batch)) > 0) {
+          for (int i = 0; i < k; i++) {
+            put(labels, idx[i], l[i], catalog);
+          }
+        }
+      }
+    }
+    return checkComplete(labels, catalog.split());
+  }
+
+  /** The labels by record index of a block read whole ({@link ExampleBlock#read}). */
+  public static int[] labelsByIndex(ExampleBlock block, String split) {
+    int[] labels = new int[block.count()];
+    Arrays.fill(labels, -1);
+    for (int i = 0; i < block.count(); i++) {
+      put(labels, block.indices()[i], block.labels()[i], split);
+    }
+    return checkComplete(labels, split);
+  }
+
+  private static void put(int[] labels, int index, int label, Object split) {
+    if (index < 0 || index >= labels.length || labels[index] != -1) {
+      throw new BadInputException("split " + split + ": record index " + index + " is outside "
+          + "0.." + (labels.length - 1) + " or seen twice");
+    }
+    labels[index] = label;
+  }
+
+  private static int[] checkComplete(int[] labels, String split) {
+    for (int i = 0; i < labels.length; i++) {
+      if (labels[i] < 0) {
+        throw new BadInputException("split " + split + ": no record has index " + i);
+      }
+    }
+    return labels;
+  }
+
+  /**
+   * Chooses the held-out indices for {@code --validation v} of a training split whose record
+   * {@code i} has label {@code labels[i]}; bad input (exit 3) when {@code v} is not smaller
+   * than the split, would leave a class with no training image, or is too small to give every
+   * class present one validation image.
+   */
+  public static ValidationSplit choose(int[] labels, TrainOptions.Validation v, long seed) {
+    int n = labels.length;
+    long[] nc = new long[IdxReader.NUM_CLASSES];
+    for (int label : labels) {
+      nc[label]++;
+    }
+    int present = 0;
+    for (long c : nc) {
+      present += c > 0 ? 1 : 0;
+    }
+    long want = v.resolve(n, present);
+    if (want == 0) {
+      if (!v.off()) {
+        throw new BadInputException("--validation " + v.spelling() + " holds out no image of "
+            + "the " + n + " training images (use 0 to turn validation off)");
+      }
+      return none(n, v.rule());
+    }
+    if (want >= n) {
+      throw new BadInputException("--validation " + v.spelling() + " asks for " + want
+          + " images but the training split holds only " + n);
+    }
+    if (want < present) {
+      throw new BadInputException("--validation " + v.spelling() + " (" + want + " images) "
+          + "cannot hold out an image of each of the " + present + " classes present");
+    }
+    long[] q = allocate(nc, n, want, v.spelling());
+    SplittableRandom random = new SplittableRandom(seed ^ SALT);
+    List<Integer> chosen = new ArrayList<>();
+    for (int c = 0; c < nc.length; c++) {
+      int[] ofClass = new int[(int) nc[c]];
+      int k = 0;
+      for (int i = 0; i < n; i++) {
+        if (labels[i] == c) {
+          ofClass[k++] = i;
+        }
+      }
+      int[] order = LocalEngine.permutation(ofClass.length, random);
+      for (int j = 0; j < q[c]; j++) {
+        chosen.add(ofClass[order[j]]);
+      }
+    }
+    int[] indices = chosen.stream().mapToInt(Integer::intValue).sorted().toArray();
+    return new ValidationSplit(indices, q, n, v.rule());
+  }
+
+  /** Images held out per class, adding up to exactly {@code want}. */
+  private static long[] allocate(long[] nc, long n, long want, String spelling) {
+    long[] q = new long[nc.length];
+    long sum = 0;
+    for (int c = 0; c < nc.length; c++) {
+      if (nc[c] == 0) {
+        continue;
+      }
+      if (nc[c] == 1) {
+        throw new BadInputException("--validation " + spelling + ": class " + c + " has a "
+            + "single training image, which cannot be both trained on and validated");
+      }
+      // round half up of nc * want / n, then at least 1 and at most nc - 1
+      q[c] = Math.max(1, Math.min(nc[c] - 1, (2 * nc[c] * want + n) / (2 * n)));
+      sum += q[c];
+    }
+    while (sum != want) {
+      int pick = -1;
+      long bestErr = Long.MIN_VALUE;
+      for (int c = 0; c < nc.length; c++) {
+        // error of the allocation, times n: positive when class c holds out too many
+        long err = q[c] * n - nc[c] * want;
+        long signed = sum > want ? err : -err;
+        boolean movable = sum > want ? q[c] > 1 : nc[c] > 0 && q[c] < nc[c] - 1;
+        if (movable && signed > bestErr) {
+          bestErr = signed;
+          pick = c;
+        }
+      }
+      if (pick < 0) {
+        throw new BadInputException("--validation " + spelling + " (" + want + " images) "
+            + "would leave a class with no training image");
+      }
+      q[pick] += sum > want ? -1 : 1;
+      sum += sum > want ? -1 : 1;
+    }
+    return q;
+  }
+
+  /** The examples of {@code block} held out ({@code heldOut}) or kept for training. */
+  public ExampleBlock select(ExampleBlock block, boolean heldOut) {
+    int size = block.imageSize();
+    int keep = 0;
+    for (int i = 0; i < block.count(); i++) {
+      keep += holdsOut(block.indices()[i]) == heldOut ? 1 : 0;
+    }
+    float[] f = new float[keep * size];
+    int[] l = new int[keep];
+    int[] idx = new int[keep];
+    int k = 0;
+    for (int i = 0; i < block.count(); i++) {
+      if (holdsOut(block.indices()[i]) == heldOut) {
+        System.arraycopy(block.features(), i * size, f, k * size, size);
+        l[k] = block.labels()[i];
+        idx[k] = block.indices()[i];
+        k++;
+      }
+    }
+    return new ExampleBlock(keep, block.rows(), block.cols(), f, l, idx);
+  }
+}
