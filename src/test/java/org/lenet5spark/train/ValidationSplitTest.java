@@ -218,7 +218,7 @@ class ValidationSplitTest {
           local.toString(), "--engine", "local", "--epochs", "3", "--seed", "7",
           "--validation", other, "--resume");
       assertEquals(ExitCodes.BAD_INPUT, refused.code(), other + ": " + refused.err());
-      assertEquals(1L, refused.errorLines().strip().lines().count(), refused.err());
+      assertEquals(1L, messageLines(refused), refused.err());
       assertTrue(refused.err().contains("validation was"), refused.err());
       assertEquals(2, Files.readAllLines(local.resolve("metrics.jsonl")).size());
     }
@@ -239,6 +239,15 @@ class ValidationSplitTest {
     }
   }
 
+  /**
+   * Lines of stderr saying what is wrong, without the CLI's hints ("try: ... --help",
+   * "(run with --verbose ...)").
+   */
+  private static long messageLines(CliRun r) {
+    return r.errorLines().lines().filter(l -> !l.startsWith("try:") && !l.startsWith("(run with"))
+        .count();
+  }
+
   private static void check(String[] args, int code) {
     Path out = tmp.resolve("bad-" + String.join("_", args).replace('-', 'm'));
     List<String> cmd = new ArrayList<>(List.of("train", "--data", data.toString(), "--output",
@@ -246,9 +255,7 @@ class ValidationSplitTest {
     cmd.addAll(List.of(args));
     CliRun r = CliRun.of(cmd.toArray(String[]::new));
     assertEquals(code, r.code(), String.join(" ", args) + ": " + r.err());
-    // one line saying what is wrong (a usage error adds the "try: ... --help" hint)
-    assertEquals(1L, r.errorLines().lines().filter(l -> !l.startsWith("try:")).count(),
-        String.join(" ", args) + ": " + r.err());
+    assertEquals(1L, messageLines(r), String.join(" ", args) + ": " + r.err());
     assertFalse(Files.exists(out.resolve("run.json")), "nothing written for " + out);
   }
 }
