@@ -10,18 +10,21 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
 import javax.imageio.ImageIO;
+import org.knowm.xchart.AnnotationLine;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.Marker;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 import org.lenet5spark.run.EpochMetrics;
 
 /**
- * Renders the charts of {@code report} as PNG with XChart: the training curves (accuracy and loss
- * per epoch, side by side) from {@code metrics.jsonl}, and the confusion matrix of the last epoch
+ * Renders the charts of {@code report} as PNG with XChart: the training curves (train,
+ * validation and test accuracy and loss per epoch, side by side, the epoch of {@code model.zip}
+ * marked) from {@code metrics.jsonl}, and the confusion matrix of the last epoch
  * as a heat map. Needs no display (headless Java2D). Runs after {@link RunRecords#read}.
  */
 public final class Charts {
@@ -35,18 +38,19 @@ public final class Charts {
    * Test accuracy and train/test loss per epoch, as one PNG with two panels.
    */
   public static byte[] trainingCurves(List<EpochMetrics> epochs) throws IOException {
-    double[] x = column(epochs, EpochMetrics::epoch);
-    XYChart acc = xyChart("Accuracy per epoch", "accuracy");
-    acc.addSeries("test accuracy", x, column(epochs, EpochMetrics::testAccuracy))
-        .setMarker(SeriesMarkers.CIRCLE);
-    acc.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
-    padYAxis(acc);
-    XYChart loss = xyChart("Loss per epoch (cross-entropy)", "loss");
-    loss.addSeries("train loss", x, column(epochs, EpochMetrics::trainLoss))
-        .setMarker(SeriesMarkers.CIRCLE);
-    loss.addSeries("test loss", x, column(epochs, EpochMetrics::testLoss))
-        .setMarker(SeriesMarkers.DIAMOND);
-    padYAxis(loss);
+    return trainingCurves(epochs, 0);
+  }
+
+  /**
+   * Train, validation and test accuracy and loss per epoch (a curve is drawn when every epoch
+   * has it: older runs have no train accuracy, runs with {@code --validation 0} no validation),
+   * as one PNG with two panels; {@code selected} (the epoch of {@code model.zip}, 0: none) is
+   * marked with a vertical line and a point.
+   */
+  public static byte[] trainingCurves(List<EpochMetrics> epochs, int selected)
+      throws IOException {
+    XYChart acc = accuracyChart(epochs, selected);
+    XYChart loss = lossChart(epochs, selected);
     BufferedImage left = BitmapEncoder.getBufferedImage(acc);
     BufferedImage right = BitmapEncoder.getBufferedImage(loss);
     BufferedImage both = new BufferedImage(left.getWidth() + right.getWidth(),
@@ -61,6 +65,62 @@ public final class Charts {
       g.dispose();
     }
     return png(both);
+  }
+
+  /** The accuracy panel: train, validation and test accuracy, the selected epoch marked. */
+  static XYChart accuracyChart(List<EpochMetrics> epochs, int selected) {
+    double[] x = column(epochs, EpochMetrics::epoch);
+    XYChart acc = xyChart("Accuracy per epoch", "accuracy");
+    addIfComplete(acc, "train accuracy (during the epoch)", x,
+        column(epochs, EpochMetrics::trainAccuracy), SeriesMarkers.SQUARE);
+    addIfComplete(acc, "validation accuracy", x,
+        column(epochs, EpochMetrics::validationAccuracy), SeriesMarkers.TRIANGLE_UP);
+    acc.addSeries("test accuracy", x, column(epochs, EpochMetrics::testAccuracy))
+        .setMarker(SeriesMarkers.CIRCLE);
+    acc.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
+    markSelected(acc, epochs, selected, EpochMetrics::testAccuracy);
+    padYAxis(acc);
+    return acc;
+  }
+
+  /** The loss panel: train, validation and test loss, the selected epoch marked. */
+  static XYChart lossChart(List<EpochMetrics> epochs, int selected) {
+    double[] x = column(epochs, EpochMetrics::epoch);
+    XYChart loss = xyChart("Loss per epoch (cross-entropy)", "loss");
+    loss.addSeries("train loss", x, column(epochs, EpochMetrics::trainLoss))
+        .setMarker(SeriesMarkers.CIRCLE);
+    addIfComplete(loss, "validation loss", x, column(epochs, EpochMetrics::validationLoss),
+        SeriesMarkers.TRIANGLE_UP);
+    loss.addSeries("test loss", x, column(epochs, EpochMetrics::testLoss))
+        .setMarker(SeriesMarkers.DIAMOND);
+    markSelected(loss, epochs, selected, EpochMetrics::testLoss);
+    padYAxis(loss);
+    return loss;
+  }
+
+  private static void addIfComplete(XYChart chart, String name, double[] x, double[] y,
+      Marker marker) {
+    for (double v : y) {
+      if (!Double.isFinite(v)) {
+        return;
+      }
+    }
+    chart.addSeries(name, x, y).setMarker(marker);
+  }
+
+  /** A vertical line and a labelled point at the selected epoch's test value. */
+  private static void markSelected(XYChart chart, List<EpochMetrics> epochs, int selected,
+      ToDoubleFunction<EpochMetrics> test) {
+    if (selected < 1 || selected > epochs.size()) {
+      return;
+    }
+    double y = test.applyAsDouble(epochs.get(selected - 1));
+    if (!Double.isFinite(y)) {
+      return;
+    }
+    chart.addSeries("model.zip: epoch " + selected, new double[] {selected}, new double[] {y})
+        .setMarker(SeriesMarkers.CROSS).setMarkerColor(Color.RED).setLineColor(Color.RED);
+    chart.addAnnotation(new AnnotationLine(selected, true, false));
   }
 
   /** The confusion matrix ({@code [actual][predicted]}) as a heat map with the counts. */

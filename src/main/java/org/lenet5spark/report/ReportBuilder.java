@@ -22,6 +22,7 @@ import org.lenet5spark.io.OutputOwnership;
 import org.lenet5spark.io.Publisher;
 import org.lenet5spark.model.ModelStore;
 import org.lenet5spark.run.RunFiles;
+import org.lenet5spark.run.RunRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,7 +74,9 @@ public final class ReportBuilder {
     }
     OutputOwnership.checkApart(out, List.of(files.runJson(), files.metricsJsonl(),
         files.confusionJsonl(), files.model()), conf);
-    byte[] curves = Charts.trainingCurves(records.epochs());
+    RunRecord.Selection selection = records.run().selection();
+    byte[] curves = Charts.trainingCurves(records.epochs(),
+        selection == null ? 0 : selection.selectedEpoch());
     byte[] confusion = Charts.confusionHeatmap(records.lastConfusion(),
         "Confusion matrix, epoch " + records.lastEpoch().epoch());
 

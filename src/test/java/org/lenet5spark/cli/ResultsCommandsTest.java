@@ -91,6 +91,10 @@ class ResultsCommandsTest {
     }
     String html = Files.readString(dir.resolve(ReportBuilder.PAGE));
     assertTrue(html.contains("learning_rate") && html.contains("test_accuracy"), "epoch table");
+    // the default validation split: its curves and columns, the selected epoch and the stop
+    assertTrue(html.contains("validation_accuracy") && html.contains("train_accuracy"), html);
+    assertTrue(html.contains("Model selection") && html.contains("model.zip is epoch")
+        && html.contains("all 1 epochs done"), "selection and why the run stopped");
     assertTrue(html.contains(String.format("%.4f", shardEval.get("accuracy").asDouble())),
         "the page shows the run's test accuracy");
     assertTrue(Files.exists(dir.resolve("_SUCCESS")));
@@ -182,6 +186,11 @@ class ResultsCommandsTest {
     for (Map.Entry<String, JsonNode> nb : executed.entrySet()) {
       assertTrue(figures(nb.getValue()) >= 2, nb.getKey() + " drew " + figures(nb.getValue())
           + " figures");
+      if (nb.getKey().equals("training_curves.ipynb")) {
+        String text = outputText(nb.getValue());
+        assertTrue(text.contains("model.zip is epoch 1") && text.contains("validation_accuracy"),
+            text);
+      }
       JsonNode committed = Json.mapper().readTree(Path.of("notebooks", nb.getKey()).toFile());
       for (JsonNode cell : committed.get("cells")) {
         assertTrue(cell.path("outputs").isEmpty(), nb.getKey() + " is committed without outputs");
