@@ -61,7 +61,7 @@ class LocalClusterSubmitIT {
         "--class", Lenet5Cli.class.getName(), appJar.toString(),
         "train", "--data", data.toUri().toString(), "--output", run.toUri().toString(),
         "--epochs", "1", "--workers", "2", "--batch-size", "16", "--averaging-frequency", "2",
-        "--prefetch", "0"));
+        "--prefetch", "0", "--validation", "0"));
     File log = tmp.resolve("spark-submit.log").toFile();
     Process p = LocalClusterJob.start(cmd, home, log);
     if (!p.waitFor(5, TimeUnit.MINUTES)) {

@@ -40,7 +40,11 @@ class LocalEngineTest {
     }
     List<String> lines = Files.readAllLines(out.resolve("metrics.jsonl"));
     JsonNode e2 = Json.mapper().readTree(lines.get(1));
-    assertEquals(4000, e2.get("train_examples").asLong(), "every example once per epoch");
+    // the default validation split holds out 4000 / 12 = 333 images (1/12 of a split this
+    // small), never trained on; every other example once per epoch
+    assertEquals(333, Json.mapper().readTree(out.resolve("run.json").toFile())
+        .get("validation").get("count").asInt());
+    assertEquals(4000 - 333, e2.get("train_examples").asLong(), "every kept example once");
     assertTrue(e2.get("test_accuracy").asDouble() > 0.85, e2.toString());
     assertEquals("local", Json.mapper().readTree(out.resolve("run.json").toFile())
         .get("config").get("engine").asText());
