@@ -64,7 +64,11 @@ class TrainOptionsCliTest {
           "keep_checkpoints" : 3,
           "resume" : false,
           "overwrite" : false,
-          "on_bad_checkpoint" : "refuse"
+          "on_bad_checkpoint" : "refuse",
+          "validation" : "default",
+          "early_stopping_patience" : 0,
+          "early_stopping_metric" : "loss",
+          "keep" : "best"
         }
         """, config("train", "--data", "/d", "--output", "/o"));
   }
@@ -97,9 +101,14 @@ class TrainOptionsCliTest {
           "keep_checkpoints" : 5,
           "resume" : true,
           "overwrite" : false,
-          "on_bad_checkpoint" : "previous"
+          "on_bad_checkpoint" : "previous",
+          "validation" : "0.1",
+          "early_stopping_patience" : 3,
+          "early_stopping_metric" : "accuracy",
+          "keep" : "last"
         }
-        """, config("train", "--data", "/d", "--output", "/o",
+        """, config("train", "--data", "/d", "--output", "/o", "--validation", "0.1",
+        "--early-stopping-patience", "3", "--early-stopping-metric", "ACCURACY", "--keep", "Last",
         "--engine", "LOCAL", "--training-approach", "Direct", "--repartition", "NEVER",
         "--storage-level", "memory_and_disk_ser", "--updater", "SGD", "--on-bad-checkpoint",
         "Previous", "--export-dir", "/x", "--kernels", "stock", "--variant", "classic",
@@ -127,7 +136,9 @@ class TrainOptionsCliTest {
       {"--updater", "rmsprop", "--updater must be adam, nesterov or sgd"},
       {"--on-bad-checkpoint", "ignore", "--on-bad-checkpoint must be refuse or previous"},
       {"--variant", "x", "unknown model variant 'x' (expected modern or classic)"},
-      {"--kernels", "x", "unknown kernels 'x' (expected auto, fused or stock)"}};
+      {"--kernels", "x", "unknown kernels 'x' (expected auto, fused or stock)"},
+      {"--keep", "worst", "--keep must be best or last"},
+      {"--early-stopping-metric", "f1", "--early-stopping-metric must be loss or accuracy"}};
 
   @Test
   void valuesOutsideAClosedSetAreUsageErrorsWithOneLine() {

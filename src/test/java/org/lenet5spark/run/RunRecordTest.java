@@ -140,6 +140,24 @@ class RunRecordTest {
   }
 
   @Test
+  void validationAndSelectionAreWrittenAfterTheOtherFieldsAndReadBack() throws Exception {
+    RunRecord r = RunRecord.running(null, null, null, null, null)
+        .withValidation(new RunRecord.ValidationInfo(300, "count 300", "ab12", List.of(30L, 30L,
+            30L, 30L, 30L, 30L, 30L, 30L, 30L, 30L), 2700))
+        .complete(0.95, new RunRecord.Selection("best", 4, "validation_loss", 0.12, "best",
+            true, "early stopping at epoch 6: ...", 6));
+    List<String> k = keys(r);
+    assertEquals(List.of("finished", "final_test_accuracy", "validation", "selection"),
+        k.subList(k.size() - 4, k.size()));
+    JsonNode n = Json.mapper().readTree(Json.pretty(r));
+    assertEquals(4, n.get("selection").get("selected_epoch").asInt());
+    assertEquals(300, n.get("validation").get("count").asInt());
+    RunRecord back = Json.parseAllowingMissing(Json.pretty(r), RunRecord.class, "test");
+    assertEquals(r.selection(), back.selection());
+    assertEquals(r.validation(), back.validation());
+  }
+
+  @Test
   void aStillRunningRecordReadsWithoutItsLaterFields() {
     RunRecord first = Json.parseAllowingMissing(REAL, RunRecord.class, "run.json");
     String running = Json.pretty(RunRecord.running(null, null, first.config(), first.data(),

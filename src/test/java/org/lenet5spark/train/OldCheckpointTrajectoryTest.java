@@ -25,6 +25,8 @@ import org.lenet5spark.testing.SmallData;
  * the versions before typed options wrote them is still accepted by {@code train --resume}, on
  * both engines: the settings are written with the same keys and value spellings, and a resume
  * compares them with those. A spelling that differs (the control) is refused and changes nothing.
+ * Those versions had no validation split: their checkpoints resume with {@code --validation 0}
+ * (which records no split, as they did), and are refused with one (the default).
  */
 class OldCheckpointTrajectoryTest {
   @TempDir
@@ -51,8 +53,13 @@ class OldCheckpointTrajectoryTest {
   }
 
   private static String[] args(Path out, int epochs, String... extra) {
+    return args(out, epochs, "0", extra);
+  }
+
+  private static String[] args(Path out, int epochs, String validation, String... extra) {
     List<String> a = new ArrayList<>(List.of("train", "--data", data.toString(), "--output",
-        out.toString(), "--epochs", String.valueOf(epochs), "--seed", "5"));
+        out.toString(), "--epochs", String.valueOf(epochs), "--seed", "5", "--validation",
+        validation));
     a.addAll(List.of(extra));
     return a.toArray(String[]::new);
   }
@@ -89,9 +96,14 @@ class OldCheckpointTrajectoryTest {
     assertTrue(refused.errorLines().contains(key + " was " + otherSpelling), refused.err());
     assertEquals(before, FolderSnapshot.of(out));
 
-    // the checkpoint with the old text itself is resumed
+    // the checkpoint with the old text itself is resumed, but not with a validation split
     written.set("trajectory", oldTrajectory);
     Files.writeString(state, Json.pretty(written));
+    Map<String, String> old2 = FolderSnapshot.of(out);
+    CliRun split = CliRun.of(args(out, 2, "default", append(settings, "--resume")));
+    assertEquals(ExitCodes.BAD_INPUT, split.code(), split.out() + split.err());
+    assertTrue(split.errorLines().contains("validation was none, now "), split.err());
+    assertEquals(old2, FolderSnapshot.of(out));
     CliRun resumed = CliRun.of(args(out, 2, append(settings, "--resume")));
     assertEquals(ExitCodes.OK, resumed.code(), resumed.err());
     assertTrue(resumed.out().contains("resuming after epoch 1 of 2"), resumed.out());
