@@ -171,7 +171,7 @@ public final class TrainingRun {
     int start = epochs.size();
     ExampleBlock testBlock = ExampleBlock.read(test, conf);
     ExampleBlock validationBlock = split.isEmpty() ? null : trainBlock != null
-        ? split.select(trainBlock, true) : split.select(ExampleBlock.read(train, conf), true);
+        ? split.select(trainBlock, true) : split.readHeldOut(train, conf);
     ExampleBlock trainOnly = trainBlock == null ? null
         : split.isEmpty() ? trainBlock : split.select(trainBlock, false);
     trainBlock = null;

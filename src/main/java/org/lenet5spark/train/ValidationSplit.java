@@ -219,6 +219,47 @@ public record ValidationSplit(int[] indices, long[] perClass, long trainingImage
     return q;
   }
 
+  /**
+   * The held-out examples of a split, read shard by shard on the driver and kept only when held
+   * out (the Spark engine's driver never holds the whole training split), in index order.
+   */
+  public ExampleBlock readHeldOut(ShardCatalog catalog, Configuration conf) throws IOException {
+    Manifest m = catalog.manifest();
+    int size = m.rows() * m.cols();
+    float[] features = new float[indices.length * size];
+    int[] labels = new int[indices.length];
+    int[] idx = new int[indices.length];
+    int batch = 256;
+    float[] f = new float[batch * size];
+    int[] l = new int[batch];
+    int[] ri = new int[batch];
+    int k = 0;
+    for (org.apache.hadoop.fs.Path p : catalog.shards()) {
+      try (ShardRecordReader r = m.shardFormat().codec().open(p, conf, m.rows(), m.cols())) {
+        int n;
+        while ((n = r.read(f, l, ri, batch)) > 0) {
+          for (int i = 0; i < n; i++) {
+            if (holdsOut(ri[i])) {
+              if (k == indices.length) {
+                throw new BadInputException("split " + catalog.split() + " holds a record index "
+                    + "twice: " + ri[i]);
+              }
+              System.arraycopy(f, i * size, features, k * size, size);
+              labels[k] = l[i];
+              idx[k] = ri[i];
+              k++;
+            }
+          }
+        }
+      }
+    }
+    if (k != indices.length) {
+      throw new BadInputException("split " + catalog.split() + " yielded " + k + " of the "
+          + indices.length + " held-out records");
+    }
+    return new ExampleBlock(k, m.rows(), m.cols(), features, labels, idx);
+  }
+
   /** The examples of {@code block} held out ({@code heldOut}) or kept for training. */
   public ExampleBlock select(ExampleBlock block, boolean heldOut) {
     int size = block.imageSize();

@@ -1,5 +1,6 @@
 package org.lenet5spark.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -124,7 +125,15 @@ class ValidationSplitTest {
       heldOut.add(i);
     }
     // local engine: the block it is given
-    ExampleBlock kept = v.select(ExampleBlock.read(catalog, new Configuration()), false);
+    ExampleBlock all = ExampleBlock.read(catalog, new Configuration());
+    ExampleBlock kept = v.select(all, false);
+    // both engines validate on the same examples (the Spark driver reads only those)
+    ExampleBlock local = v.select(all, true);
+    ExampleBlock driver = v.readHeldOut(catalog, new Configuration());
+    assertArrayEquals(v.indices(), local.indices());
+    assertArrayEquals(local.indices(), driver.indices());
+    assertArrayEquals(local.labels(), driver.labels());
+    assertArrayEquals(local.features(), driver.features());
     assertEquals(TRAIN - 500, kept.count());
     for (int i : kept.indices()) {
       assertFalse(heldOut.contains(i), "local engine trains on held-out record " + i);
