@@ -36,10 +36,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@code train} stage: checks the output folder (refuse, overwrite, or resume), checks the
- * shards against their manifests, then runs the epoch loop with either engine: fit, evaluate the
- * model on the whole test split on the driver, write a checkpoint, rewrite the metrics files, print
- * a progress line. At the end it writes {@code model.zip}, completes {@code run.json} and writes
- * {@code _SUCCESS}. A run resumed with {@code --resume} continues after its latest checkpoint
+ * shards against their manifests, holds out the validation split ({@link ValidationSplit}), then
+ * runs the epoch loop with either engine: fit (never on the validation split), evaluate the model
+ * on the validation split and the whole test split on the driver, write a checkpoint, rewrite the
+ * metrics files, print a progress line, and let {@link ModelSelection} track the best epoch on
+ * validation and end the run early after {@code --early-stopping-patience} epochs without
+ * improvement. At the end it writes {@code model.zip} (the selected epoch's parameters: the best
+ * on validation with {@code --keep best}, from its checkpoint), completes {@code run.json} with
+ * the selection and why the run stopped, and writes {@code _SUCCESS}. A run resumed with {@code --resume} continues after its latest checkpoint
  * with the same settings and data, or refuses before writing anything; a complete run resumed
  * with more {@code --epochs} is extended (its {@code model.zip} and {@code _SUCCESS} are replaced
  * only when the last epoch is done). A non-finite loss stops the run ({@link DivergedException})
@@ -249,8 +253,9 @@ public final class TrainingRun {
     if (selected > 0 && selected < epochs.size()) {
       net = selectedCheckpoint(checkpoints, selected, conf, o);
     }
-    console.printf("model.zip is epoch %d of %d (%s)%n", selected, epochs.size(),
-        selection.describe(epochs, o.epochs()).reason());
+    String why = selection.describe(epochs, o.epochs()).reason();
+    console.printf("model.zip is epoch %d of %d (%s)%n", selected, epochs.size(), why);
+    LOG.info("model.zip is epoch {} of {} ({})", selected, epochs.size(), why);
     ModelStore.save(net, norm, files.model(), conf);
     runInfo.complete(selected > 0 ? epochs.get(selected - 1).testAccuracy() : null,
         selection.describe(epochs, o.epochs())).write(files, conf);
