@@ -159,7 +159,8 @@ final class TrainCommand implements Callable<Integer> {
       Configuration conf = HadoopFs.newConfiguration();
       r = TrainingRun.run(null, conf, o, System.out);
     } else {
-      Usage.check(spec, () -> StageResources.checkForTraining(SparkContexts.conf("t", master)));
+      Usage.check(spec,
+          () -> StageResources.checkForTraining(SparkContexts.conf("lenet5-train", master)));
       JavaSparkContext sc = SparkContexts.start("lenet5-train", master);
       try {
         r = TrainingRun.run(sc, sc.hadoopConfiguration(), o, System.out);
