@@ -48,7 +48,7 @@ public final class StageConcurrency extends SparkListener {
    * in the freed slot; the estimate ends before the executor reported, so it never makes two
    * tasks that ran one after the other look concurrent.
    */
-  private record Ran(String executor, long launch, long finish) {
+  record Ran(String executor, long launch, long finish) {
   }
 
   /** What is known so far of one stage. */

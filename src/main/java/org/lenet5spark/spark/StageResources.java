@@ -11,6 +11,7 @@ import org.apache.spark.resource.ResourceProfile;
 import org.apache.spark.resource.ResourceProfileBuilder;
 import org.apache.spark.resource.TaskResourceRequests;
 import org.lenet5spark.errors.BadInputException;
+import org.lenet5spark.io.Redact;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -105,7 +106,8 @@ public final class StageResources {
     }
     String master = conf.get("spark.master", "");
     if (!supportsTaskProfiles(master)) {
-      return new Plan(Mode.GLOBAL, gpus, 0, "master " + master + " cannot schedule a task "
+      return new Plan(Mode.GLOBAL, gpus, 0, "master " + Redact.text(master)
+          + " cannot schedule a task "
           + "resource profile without dynamic allocation (Spark 3.5 can on standalone, YARN "
           + "and Kubernetes), so every stage takes one GPU per task");
     }
