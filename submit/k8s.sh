@@ -5,8 +5,9 @@
 # The image is a Spark 3.5 (Scala 2.12, Java 17) image that also holds, under $LENET5_IMAGE_HOME
 # (default /opt/lenet5): lenet5-spark-app.jar, conf/lenet5.properties and submit/gpu-discovery.sh
 # (see the README); LENET5_APP_JAR names another application jar URI instead. Spark settings:
-# conf/spark-defaults.cluster.conf (else its .template), one --conf each. --gpus N asks for N nvidia.com GPUs per executor and one per task. Everything
-# before "--" that is not an option of this script goes to spark-submit unchanged.
+# conf/spark-defaults.cluster.conf (else its .template), one --conf each. --gpus N asks for N
+# nvidia.com GPUs per executor (training tasks take one each). Everything before "--" that is
+# not an option of this script goes to spark-submit unchanged.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 

@@ -5,7 +5,8 @@
 # Spark settings: conf/spark-defaults.cluster.conf (else its .template), one --conf each. The
 # CLI defaults conf/lenet5.properties (or $LENET5_DEFAULTS) are passed with --defaults; in
 # cluster deploy mode that path must exist on the workers too. --gpus N asks for N GPUs per
-# executor and one per task, found by submit/gpu-discovery.sh at this same path on every worker.
+# executor (training tasks take one each), found by submit/gpu-discovery.sh at this same path on
+# every worker.
 # Everything before "--" that is not an option of this script goes to spark-submit unchanged.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"

@@ -5,8 +5,8 @@
 # Deploy mode: cluster (default; the driver runs in the YARN application master) or client.
 # Spark settings: conf/spark-defaults.cluster.conf (else its .template), one --conf each. The
 # CLI defaults conf/lenet5.properties (or $LENET5_DEFAULTS) are shipped with --files in cluster
-# mode. --gpus N asks for N GPUs per executor and one per task; submit/gpu-discovery.sh is
-# shipped with --files. Everything before "--" that is not an option of this script goes to
+# mode. --gpus N asks for N GPUs per executor (training tasks take one each);
+# submit/gpu-discovery.sh is shipped with --files. Everything before "--" that is not an option of this script goes to
 # spark-submit unchanged (e.g. --queue, --num-executors). HADOOP_CONF_DIR must name the cluster.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"

@@ -136,12 +136,12 @@ add_conf_file() {
   done < <(conf_pairs "$2")
 }
 
-# Appends to the array named $1 the Spark 3 GPU request: $2 GPUs per executor, one per task,
-# discovered by the script at path $3 (as seen by the executors).
+# Appends to the array named $1 the Spark 3 GPU request: $2 GPUs per executor, discovered by the
+# script at path $3 (as seen by the executors). No spark.task.resource.gpu.amount: the job gives
+# only its GPU stages a task profile with one GPU (stage-level scheduling, README "GPUs").
 add_gpu_conf() {
   local -n into="$1"
   into+=(--conf "spark.executor.resource.gpu.amount=$2"
-    --conf "spark.task.resource.gpu.amount=1"
     --conf "spark.executor.resource.gpu.discoveryScript=$3")
 }
 

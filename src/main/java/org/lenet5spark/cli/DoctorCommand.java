@@ -20,6 +20,7 @@ import org.lenet5spark.io.Publisher;
 import org.lenet5spark.io.Redact;
 import org.lenet5spark.model.kernels.VectorWidth;
 import org.lenet5spark.spark.SparkContexts;
+import org.lenet5spark.spark.StageResources;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.nativeblas.NativeOps;
 import org.nd4j.nativeblas.NativeOpsHolder;
@@ -32,7 +33,8 @@ import picocli.CommandLine.Option;
  * The {@code doctor} subcommand: checks, without starting Spark, what a run needs from the JVM
  * and the classpath (Java 17+ and the module flags of {@code submit/lib/java17-flags.txt}, Spark
  * 3.5 on Scala 2.12, the Kryo serializer and registrator {@link SparkContexts} configures, ND4J's
- * backend and CPU level, DL4J's helper workaround) and, when given, whether the data URI holds a
+ * backend and CPU level, DL4J's helper workaround, and what the job does with the configured GPUs,
+ * dynamic allocation and speculation) and, when given, whether the data URI holds a
  * finished {@code prepare} output and the output URI is writable. Prints a table (check, status,
  * detail) and one fix line per failure; exits {@link ExitCodes#FAILURE} when anything failed.
  * Can run first, before any other stage.
@@ -107,6 +109,7 @@ final class DoctorCommand implements Callable<Integer> {
     checks.add(sparkVersion());
     checks.add(scalaVersion());
     checks.addAll(kryo());
+    checks.addAll(scheduling(SparkContexts.conf("lenet5-doctor", null)));
     checks.addAll(nd4j());
     checks.add(dl4jHelpers());
     checks.add(vectorWidth(VectorWidth.current()));
@@ -241,6 +244,34 @@ final class DoctorCommand implements Callable<Integer> {
         ? Check.ok("executor options", executorOpts)
         : new Check("executor options", Status.FAIL, executorOpts, "add "
             + Dl4jWorkarounds.EXECUTOR_JAVA_OPTION + " to spark.executor.extraJavaOptions"));
+    return checks;
+  }
+
+  /**
+   * How the job will schedule with this Spark configuration: GPUs (stage-level, global or none,
+   * {@link StageResources#plan}), dynamic allocation (refused by {@code train}) and speculation
+   * (allowed).
+   */
+  static List<Check> scheduling(SparkConf conf) {
+    List<Check> checks = new ArrayList<>();
+    StageResources.Plan plan = StageResources.plan(conf);
+    String gpu = plan.mode().spelling() + ": " + plan.reason();
+    checks.add(plan.mode() == StageResources.Mode.GLOBAL
+        ? new Check("gpu scheduling", Status.WARN, gpu, "submit to a standalone, YARN or "
+            + "Kubernetes master without " + StageResources.TASK_GPUS + " so that only the "
+            + "training stages take a GPU")
+        : Check.ok("gpu scheduling", gpu));
+    boolean dynamic = conf.getBoolean(StageResources.DYNAMIC_ALLOCATION, false);
+    checks.add(dynamic
+        ? new Check("dynamic allocation", Status.WARN, "on: train refuses it (exit 2); prepare, "
+            + "evaluate and predict run with it", "set " + StageResources.DYNAMIC_ALLOCATION
+            + "=false for train")
+        : Check.ok("dynamic allocation", "off: train averages --workers workers per round"));
+    boolean speculation = conf.getBoolean(StageResources.SPECULATION, false);
+    checks.add(Check.ok("speculation", speculation
+        ? "on: train allows it; Spark keeps one attempt's result per task, so a copy of a "
+            + "training task is never averaged twice"
+        : "off"));
     return checks;
   }
 

@@ -7,6 +7,7 @@ import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.Redact;
 import org.lenet5spark.model.LeNet5;
 import org.lenet5spark.spark.SparkContexts;
+import org.lenet5spark.spark.StageResources;
 import org.lenet5spark.train.TrainOptions;
 import org.lenet5spark.train.TrainingRun;
 import picocli.CommandLine.Command;
@@ -183,6 +184,8 @@ final class TrainCommand implements Callable<Integer> {
       Configuration conf = HadoopFs.newConfiguration();
       r = TrainingRun.run(null, conf, o, System.out);
     } else {
+      Usage.check(spec,
+          () -> StageResources.checkForTraining(SparkContexts.conf("lenet5-train", master)));
       JavaSparkContext sc = SparkContexts.start("lenet5-train", master);
       try {
         r = TrainingRun.run(sc, sc.hadoopConfiguration(), o, System.out);

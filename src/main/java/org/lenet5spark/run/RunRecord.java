@@ -31,6 +31,8 @@ import org.lenet5spark.io.OutputOwnership;
  * @param resumes one entry per {@code --resume} that continued the run
  * @param extendingFromEpoch while a complete run is extended: the epoch of its published model
  * @param devices the spark engine's device bindings, per executor and decision
+ * @param scheduling the spark engine's GPU scheduling, resource profiles and tasks run at once
+ *     per stage kind ({@code train.SchedulingSummary})
  * @param failure why the run stopped ({@code diverged}), with {@code error} its message
  * @param error the message of {@code failure}
  * @param finished when the run completed or failed
@@ -45,6 +47,7 @@ public record RunRecord(String kind, String status, String started, String spark
     @JsonInclude(JsonInclude.Include.NON_NULL) List<Resume> resumes,
     @JsonInclude(JsonInclude.Include.NON_NULL) Integer extendingFromEpoch,
     @JsonInclude(JsonInclude.Include.NON_NULL) List<DeviceSummary> devices,
+    @JsonInclude(JsonInclude.Include.NON_NULL) JsonNode scheduling,
     @JsonInclude(JsonInclude.Include.NON_NULL) String failure,
     @JsonInclude(JsonInclude.Include.NON_NULL) String error,
     @JsonInclude(JsonInclude.Include.NON_NULL) String finished,
@@ -108,7 +111,7 @@ public record RunRecord(String kind, String status, String started, String spark
       Data data, Versions versions) {
     return new RunRecord(OutputOwnership.RUN_MARKER, "running", Instant.now().toString(),
         sparkMaster, sparkAppId, config, data, versions, null, null, null, null, null, null,
-        null, null, null);
+        null, null, null, null);
   }
 
   /**
@@ -123,29 +126,36 @@ public record RunRecord(String kind, String status, String started, String spark
     all.add(new Resume(Instant.now().toString(), afterEpoch));
     String first = previous.started() != null ? previous.started() : started;
     return new RunRecord(kind, status, first, sparkMaster, sparkAppId, config, data, versions,
-        List.copyOf(all), extendingFromEpoch, devices, failure, error, finished,
+        List.copyOf(all), extendingFromEpoch, devices, scheduling, failure, error, finished,
         finalTestAccuracy, validation, selection);
   }
 
   /** Status {@code extending}: a complete run whose published model is from {@code epoch}. */
   public RunRecord extending(int epoch) {
     return new RunRecord(kind, "extending", started, sparkMaster, sparkAppId, config, data,
-        versions, resumes, epoch, devices, failure, error, finished, finalTestAccuracy,
-        validation, selection);
+        versions, resumes, epoch, devices, scheduling, failure, error, finished,
+        finalTestAccuracy, validation, selection);
   }
 
   /** With the spark engine's device bindings. */
   public RunRecord withDevices(List<DeviceSummary> summary) {
     return new RunRecord(kind, status, started, sparkMaster, sparkAppId, config, data,
-        versions, resumes, extendingFromEpoch, List.copyOf(summary), failure, error, finished,
+        versions, resumes, extendingFromEpoch, List.copyOf(summary), scheduling, failure, error,
+        finished, finalTestAccuracy, validation, selection);
+  }
+
+  /** With the spark engine's scheduling summary. */
+  public RunRecord withScheduling(JsonNode summary) {
+    return new RunRecord(kind, status, started, sparkMaster, sparkAppId, config, data,
+        versions, resumes, extendingFromEpoch, devices, summary, failure, error, finished,
         finalTestAccuracy, validation, selection);
   }
 
   /** Status {@code failed} now, for {@code failure} (such as {@code diverged}). */
   public RunRecord failed(String why, String message) {
     return new RunRecord(kind, "failed", started, sparkMaster, sparkAppId, config, data,
-        versions, resumes, extendingFromEpoch, devices, why, message, Instant.now().toString(),
-        finalTestAccuracy, validation, selection);
+        versions, resumes, extendingFromEpoch, devices, scheduling, why, message,
+        Instant.now().toString(), finalTestAccuracy, validation, selection);
   }
 
   /** Status {@code complete} now, with the last epoch's test accuracy (null: no epoch). */
@@ -159,14 +169,14 @@ public record RunRecord(String kind, String status, String started, String spark
    */
   public RunRecord complete(Double finalAccuracy, Selection chosen) {
     return new RunRecord(kind, "complete", started, sparkMaster, sparkAppId, config, data,
-        versions, resumes, null, devices, failure, error, Instant.now().toString(),
+        versions, resumes, null, devices, scheduling, failure, error, Instant.now().toString(),
         finalAccuracy, validation, chosen);
   }
 
   /** With the run's validation split. */
   public RunRecord withValidation(ValidationInfo split) {
     return new RunRecord(kind, status, started, sparkMaster, sparkAppId, config, data,
-        versions, resumes, extendingFromEpoch, devices, failure, error, finished,
+        versions, resumes, extendingFromEpoch, devices, scheduling, failure, error, finished,
         finalTestAccuracy, split, selection);
   }
 

@@ -10,8 +10,9 @@ import org.lenet5spark.model.kernels.VectorWidth;
  * Creates the Spark context of a job the way spark-submit users expect: the master and every other
  * setting come from spark-submit (or conf/spark-defaults) when given; {@code --master} on our CLI
  * overrides; {@code local[*]} is the fallback. Adds what the job needs to work at all: Kryo with
- * the job's registrator (ND4J's plus records; added to any registrators already configured) and
- * DL4J's helper switch on the executors.
+ * the job's registrator (ND4J's plus records; added to any registrators already configured),
+ * DL4J's helper switch on the executors, and the GPU scheduling of {@link StageResources} (the
+ * global one-GPU-per-task setting only where stage-level scheduling is not possible).
  */
 public final class SparkContexts {
   /** ND4J's Kryo registrator (ships in the dl4j-spark jar). */
@@ -54,13 +55,18 @@ public final class SparkContexts {
       conf.set("spark.executor.extraJavaOptions",
           (executorOpts + " " + VectorWidth.JAVA_OPTION).trim());
     }
+    StageResources.applyTo(conf);
     return conf;
   }
 
-  /** Starts (or joins) the Spark context. */
+  /**
+   * Starts (or joins) the Spark context, with a {@link StageConcurrency} recorder attached.
+   */
   public static JavaSparkContext start(String appName, String masterOverride) {
     Dl4jWorkarounds.apply();
-    return JavaSparkContext.fromSparkContext(
-        org.apache.spark.SparkContext.getOrCreate(conf(appName, masterOverride)));
+    org.apache.spark.SparkContext sc =
+        org.apache.spark.SparkContext.getOrCreate(conf(appName, masterOverride));
+    StageConcurrency.attach(sc);
+    return JavaSparkContext.fromSparkContext(sc);
   }
 }

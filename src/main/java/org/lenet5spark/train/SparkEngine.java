@@ -3,6 +3,8 @@ package org.lenet5spark.train;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -13,6 +15,7 @@ import org.lenet5spark.data.Normalization;
 import org.lenet5spark.data.ShardCatalog;
 import org.lenet5spark.data.ShardMinibatches;
 import org.lenet5spark.io.HadoopFs;
+import org.lenet5spark.spark.StageConcurrency;
 import org.nd4j.linalg.dataset.DataSet;
 
 /**
@@ -98,6 +101,16 @@ public final class SparkEngine implements TrainingEngine {
   /** The RDD of minibatches this engine trains on (for tests that check what is trained). */
   JavaRDD<DataSet> trainingData() {
     return trainRdd;
+  }
+
+  /**
+   * What scheduling did so far ({@link SchedulingSummary}): the GPU plan, the profiles used and,
+   * per stage kind, the most tasks that ran at once (for {@code run.json}).
+   */
+  public Map<String, Object> scheduling() {
+    return SchedulingSummary.of(sc.getConf(), master.gpuProfile(),
+        StageConcurrency.of(sc.sc()).stages(sc.sc()),
+        bindings().stream().map(DeviceBinding::stageId).collect(Collectors.toSet()));
   }
 
   /** The device each worker task bound (one entry per task attempt). */

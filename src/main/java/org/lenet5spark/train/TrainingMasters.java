@@ -9,13 +9,16 @@ import org.deeplearning4j.spark.api.Repartition;
 import org.deeplearning4j.spark.api.TrainingHook;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.deeplearning4j.spark.impl.paramavg.util.ExportSupport;
+import org.lenet5spark.spark.StageResources;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The one place where the training master of a Spark run is built from the run's options: DL4J
  * parameter averaging with the job's loss hook, export directory under the run folder and a
- * {@link DeviceBinder} that binds each worker to its Spark-assigned GPU. With "auto", a local
+ * {@link DeviceBinder} that binds each worker to its Spark-assigned GPU, and the GPU task profile
+ * of {@link StageResources} for the training stages when stage-level scheduling is in use.
+ * With "auto", a local
  * master trains with DL4J's Direct approach (train on the cached RDD's partitions) and a cluster
  * with Export (minibatches saved once under the run's scratch folder); DL4J refuses Export when
  * executors run in other processes and the default Hadoop file system is the local one
@@ -64,7 +67,8 @@ public final class TrainingMasters {
     LOG.info("DL4J training approach: {} (--training-approach {}, master {})",
         direct ? "direct" : "export", so.approach().spelling(), sc.master());
     b.rddTrainingApproach(direct ? RDDTrainingApproach.Direct : RDDTrainingApproach.Export);
-    return new DeviceBindingTrainingMaster(b, sc, binder);
+    return new DeviceBindingTrainingMaster(b, sc, binder,
+        StageResources.gpuProfile(sc).orElse(null));
   }
 
   /**

@@ -241,7 +241,8 @@ public final class TrainingRun {
       }
       net = engine.network();
       if (engine instanceof SparkEngine spark) {
-        runInfo = runInfo.withDevices(recordDevices(spark.bindings(), files, conf));
+        runInfo = runInfo.withDevices(recordDevices(spark.bindings(), files, conf))
+            .withScheduling(Json.mapper().valueToTree(spark.scheduling()));
       }
     } catch (DivergedException e) {
       // the metrics and checkpoints of the complete epochs stay; nothing new is published

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.apache.spark.SparkConf;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lenet5spark.model.kernels.VectorWidth;
@@ -116,5 +117,26 @@ class DoctorCommandTest {
 
   private static long fixLines(String out, String prefix) {
     return out.lines().filter(l -> l.startsWith(prefix)).count();
+  }
+
+  @Test
+  void reportsGpuSchedulingDynamicAllocationAndSpeculation() {
+    SparkConf conf = new SparkConf(false).setMaster("yarn")
+        .set("spark.executor.resource.gpu.amount", "1")
+        .set("spark.dynamicAllocation.enabled", "true").set("spark.speculation", "true");
+    String t = DoctorCommand.table(DoctorCommand.scheduling(conf));
+    assertTrue(t.lines().anyMatch(l -> l.startsWith("gpu scheduling") && l.contains(" OK ")
+        && l.contains("stage-level")), t);
+    assertTrue(t.lines().anyMatch(l -> l.startsWith("dynamic allocation") && l.contains("WARN")
+        && l.contains("train refuses it (exit 2)")), t);
+    assertTrue(t.lines().anyMatch(l -> l.startsWith("speculation") && l.contains(" OK ")
+        && l.contains("never averaged twice")), t);
+    SparkConf local = new SparkConf(false).setMaster("local[2]")
+        .set("spark.executor.resource.gpu.amount", "1");
+    String l = DoctorCommand.table(DoctorCommand.scheduling(local));
+    assertTrue(l.lines().anyMatch(x -> x.startsWith("gpu scheduling") && x.contains("WARN")
+        && x.contains("global")), l);
+    assertTrue(l.lines().anyMatch(x -> x.startsWith("dynamic allocation") && x.contains("off")),
+        l);
   }
 }

@@ -19,7 +19,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class ScriptHelpTest {
   @ParameterizedTest
-  @ValueSource(strings = {"quickstart.sh", "standalone.sh", "yarn.sh", "k8s.sh"})
+  @ValueSource(strings = {"quickstart.sh", "standalone.sh", "yarn.sh", "k8s.sh",
+      "gpu-smoke.sh"})
   void helpIsTheWholeHeader(String script) throws Exception {
     Path file = Path.of("submit", script);
     List<String> expected = new ArrayList<>();

@@ -26,6 +26,8 @@ import org.lenet5spark.testing.SparkHome;
  * and "1" per worker, two GPUs per executor and one per task. One short epoch on generated data;
  * every DL4J worker task must report the one address Spark gave it and the binder's decision
  * for it (on this CPU-only machine ND4J's backend is CPU, so the decision is the CPU fallback).
+ * The configuration sets {@code spark.task.resource.gpu.amount} itself, so {@code run.json}
+ * records the global GPU scheduling with that reason.
  */
 class LocalClusterGpuBindingIT {
   @TempDir
@@ -84,6 +86,12 @@ class LocalClusterGpuBindingIT {
       assertFalse(d.get("executor_id").asText().equals("driver"), "ran on the driver: " + d);
     }
     assertEquals(Set.of("0", "1"), addresses, "both GPUs of an executor were handed out");
+    JsonNode plan = Json.mapper().readTree(run.resolve("run.json").toFile()).get("scheduling")
+        .get("gpu_scheduling");
+    assertEquals("global", plan.get("mode").asText(), "the configuration's own GPU per task: "
+        + plan);
+    assertTrue(plan.get("reason").asText().startsWith("spark.task.resource.gpu.amount=1 is set"),
+        plan.toString());
     assertEquals(2, executors.size(), "both executors trained: " + executors);
   }
 }
