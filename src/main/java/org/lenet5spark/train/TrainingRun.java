@@ -43,8 +43,10 @@ import org.slf4j.LoggerFactory;
  * validation and end the run early after {@code --early-stopping-patience} epochs without
  * improvement. At the end it writes {@code model.zip} (the selected epoch's parameters: the best
  * on validation with {@code --keep best}, from its checkpoint), completes {@code run.json} with
- * the selection and why the run stopped, and writes {@code _SUCCESS}. A run resumed with {@code --resume} continues after its latest checkpoint
- * with the same settings and data, or refuses before writing anything; a complete run resumed
+ * the selection and why the run stopped, and writes {@code _SUCCESS}. A run resumed with
+ * {@code --resume} continues after its latest checkpoint with the same settings and data
+ * (including the validation split; the early-stopping state is replayed from the recorded
+ * epochs), or refuses before writing anything; a complete run resumed
  * with more {@code --epochs} is extended (its {@code model.zip} and {@code _SUCCESS} are replaced
  * only when the last epoch is done). A non-finite loss stops the run ({@link DivergedException})
  * without publishing anything. Runs after {@code prepare}.
