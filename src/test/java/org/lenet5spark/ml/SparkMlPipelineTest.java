@@ -48,7 +48,8 @@ import org.lenet5spark.testing.SmallData;
  * {@code evaluate} on the same {@code model.zip}; {@code transform} equals {@code predict} row by
  * row; the SQL functions equal {@code transform}; raw-pixel arrays and vectors give the shards'
  * predictions; Estimator, Model and PipelineModel survive save and load on the local file system
- * and on HDFS (MiniDFSCluster) with identical predictions; wrong or missing columns fail in
+ * and on HDFS (MiniDFSCluster) with identical predictions, and a saved unfitted Pipeline, reloaded,
+ * fits a model with identical predictions (same seed, same data); wrong or missing columns fail in
  * {@code transformSchema} naming the column. The README's "Spark ML and SQL" example is the code
  * between the BEGIN and END lines below.
  */
@@ -59,6 +60,7 @@ class SparkMlPipelineTest {
   static String data;
   static SparkSession spark;
   static PipelineModel fitted;
+  static Pipeline unfitted;
   static Dataset<Row> scored;
   static double accuracy;
   static String modelZip;
@@ -97,6 +99,7 @@ class SparkMlPipelineTest {
         + "lenet5_probabilities(pixels) AS p FROM digits");
     // END README example
     fitted = model;
+    unfitted = new Pipeline().setStages(new PipelineStage[] {rename, lenet5});
     scored = predictions.cache();
     accuracy = testAccuracy;
     modelZip = dir + "/model.zip";
@@ -244,6 +247,17 @@ class SparkMlPipelineTest {
         assertSamePredictions(scored, p2.transform(test));
       }
     }
+  }
+
+  @Test
+  void aSavedAndReloadedPipelineFitsTheSameModel() throws IOException {
+    String path = tmp.toUri() + "/unfitted-pipeline";
+    unfitted.write().overwrite().save(path);
+    PipelineModel refitted = Pipeline.load(path).fit(spark.read().parquet(data + "/train"));
+    Lenet5ClassificationModel a = (Lenet5ClassificationModel) fitted.stages()[1];
+    Lenet5ClassificationModel b = (Lenet5ClassificationModel) refitted.stages()[1];
+    assertEquals(a.uid(), b.uid());
+    assertSamePredictions(scored, refitted.transform(spark.read().parquet(data + "/test")));
   }
 
   @Test
