@@ -75,6 +75,11 @@ public final class EvaluationRun {
    * in this process. Both give the same confusion matrix.
    */
   public static Outcome run(EvaluateRequest request) throws IOException {
+    return run(request, DistributedEvaluator.AUTO_THRESHOLD);
+  }
+
+  /** {@link #run(EvaluateRequest)} with Spark chosen from {@code autoThreshold} examples on. */
+  static Outcome run(EvaluateRequest request, long autoThreshold) throws IOException {
     Configuration conf = HadoopFs.newConfiguration();
     // read once: the bytes checked here are the bytes the executors restore
     byte[] bytes = HadoopFs.readAll(request.model(), conf, ModelStore.MAX_MODEL_BYTES);
@@ -90,8 +95,7 @@ public final class EvaluationRun {
     }
     if (shards) {
       ShardCatalog catalog = ShardCatalog.open(request.data(), request.split(), conf);
-      if (asked || (catalog.count() >= DistributedEvaluator.AUTO_THRESHOLD
-          && sparkAvailable())) {
+      if (asked || (catalog.count() >= autoThreshold && sparkAvailable())) {
         InputNormalization.requireMatches(norm, catalog.manifest().toNormalization());
         LOG.info("evaluating {} examples on Spark", catalog.count());
         JavaSparkContext sc = SparkContexts.start("lenet5-evaluate", request.master());

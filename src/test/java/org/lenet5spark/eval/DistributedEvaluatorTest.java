@@ -28,7 +28,8 @@ import org.lenet5spark.testing.SparkTestContext;
  * on 3,000 real MNIST images, evaluated on the whole real MNIST test split (10,000 images in 5
  * Parquet shards) both ways gives the same confusion matrix and accuracy, and the same loss up to
  * the order of a floating-point sum; through the API that {@code train} can call, and through
- * {@code evaluate --distributed-eval} against plain {@code evaluate}. Distributed evaluation of
+ * {@code evaluate --distributed-eval} against plain {@code evaluate}, and when the split reaches
+ * the threshold of automatic distribution (lowered for the test). Distributed evaluation of
  * IDX files is refused with one line (exit 3).
  */
 class DistributedEvaluatorTest {
@@ -88,6 +89,17 @@ class DistributedEvaluatorTest {
     assertEquals(a.get("count").asLong(), b.get("count").asLong());
     assertEquals(a.get("loss").asDouble(), b.get("loss").asDouble(),
         1e-9 * a.get("loss").asDouble());
+  }
+
+  @Test
+  void fromTheThresholdOnEvaluateRunsOnSparkByItself() throws IOException {
+    EvaluateRequest request = new EvaluateRequest(HadoopFs.resolve(model.toString()),
+        HadoopFs.resolve(data.toString()), "test", null, null, LeNet5.Kernels.parse("auto"));
+    EvaluationRun.Outcome below = EvaluationRun.run(request, 10_001);
+    EvaluationRun.Outcome above = EvaluationRun.run(request, 10_000);
+    assertFalse(below.distributed());
+    assertTrue(above.distributed());
+    assertSame(below.result(), above.result());
   }
 
   @Test
