@@ -46,6 +46,15 @@ public final class DistributedEvaluator {
 
   /**
    * Evaluates {@code net} (the driver's network, e.g. the averaged one of an epoch) on
+   * {@code split}, whose shards carry the normalisation the network was trained with.
+   */
+  public static EvalResult evaluate(JavaSparkContext sc, MultiLayerNetwork net,
+      ShardCatalog split, int batchSize) throws IOException {
+    return evaluate(sc, net, split.manifest().toNormalization(), split, batchSize);
+  }
+
+  /**
+   * Evaluates {@code net} (the driver's network, e.g. the averaged one of an epoch) on
    * {@code split}; {@code normalization} is stored with it as in {@code model.zip}.
    */
   public static EvalResult evaluate(JavaSparkContext sc, MultiLayerNetwork net,

@@ -62,8 +62,7 @@ class DistributedEvaluatorTest {
     JavaSparkContext sc = SparkTestContext.local2("distributed-eval");
     EvalResult executors;
     try {
-      executors = DistributedEvaluator.evaluate(sc, loaded.network(),
-          test.manifest().toNormalization(), test, 1000);
+      executors = DistributedEvaluator.evaluate(sc, loaded.network(), test, 1000);
     } finally {
       sc.stop();
     }
