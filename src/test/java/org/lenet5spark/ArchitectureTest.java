@@ -14,17 +14,18 @@ import com.tngtech.archunit.lang.ArchRule;
 /**
  * The package rules of docs/ARCHITECTURE.md, checked on the compiled main classes (every
  * reference counts: imports, fully qualified names, signatures, annotations). Packages depend one
- * way, from the top: {@code cli}; the stages ({@code train}, {@code predict}, {@code report},
- * {@code bench}, {@code eval}); {@code run} (the run folder's contract); the domain
- * ({@code model} with {@code model.kernels}, {@code data}, {@code spark}); the base ({@code io},
- * {@code compat}, {@code errors}). No cycles between top-level packages, and {@code errors}
- * depends on nothing of ours.
+ * way, from the top: {@code cli}; {@code ml} (Spark ML and SQL, on top of the stages); the stages
+ * ({@code train}, {@code predict}, {@code report}, {@code bench}, {@code eval}); {@code run} (the
+ * run folder's contract); the domain ({@code model} with {@code model.kernels}, {@code data},
+ * {@code spark}); the base ({@code io}, {@code compat}, {@code errors}). No cycles between
+ * top-level packages, and {@code errors} depends on nothing of ours.
  */
 @AnalyzeClasses(packages = "org.lenet5spark", importOptions = ImportOption.DoNotIncludeTests.class)
 final class ArchitectureTest {
   @ArchTest
   static final ArchRule LAYERS = layeredArchitecture().consideringOnlyDependenciesInLayers()
       .layer("cli").definedBy("org.lenet5spark.cli..")
+      .layer("ml").definedBy("org.lenet5spark.ml..")
       .layer("stages").definedBy("org.lenet5spark.train..", "org.lenet5spark.predict..",
           "org.lenet5spark.report..", "org.lenet5spark.bench..", "org.lenet5spark.eval..")
       .layer("run").definedBy("org.lenet5spark.run..")
@@ -33,10 +34,11 @@ final class ArchitectureTest {
       .layer("base").definedBy("org.lenet5spark.io..", "org.lenet5spark.compat..",
           "org.lenet5spark.errors..")
       .whereLayer("cli").mayNotBeAccessedByAnyLayer()
-      .whereLayer("stages").mayOnlyBeAccessedByLayers("cli")
-      .whereLayer("run").mayOnlyBeAccessedByLayers("cli", "stages")
-      .whereLayer("domain").mayOnlyBeAccessedByLayers("cli", "stages", "run")
-      .whereLayer("base").mayOnlyBeAccessedByLayers("cli", "stages", "run", "domain");
+      .whereLayer("ml").mayOnlyBeAccessedByLayers("cli")
+      .whereLayer("stages").mayOnlyBeAccessedByLayers("cli", "ml")
+      .whereLayer("run").mayOnlyBeAccessedByLayers("cli", "ml", "stages")
+      .whereLayer("domain").mayOnlyBeAccessedByLayers("cli", "ml", "stages", "run")
+      .whereLayer("base").mayOnlyBeAccessedByLayers("cli", "ml", "stages", "run", "domain");
 
   @ArchTest
   static final ArchRule NO_CYCLES = slices().matching("org.lenet5spark.(*)..")
@@ -51,7 +53,8 @@ final class ArchitectureTest {
   @ArchTest
   static final ArchRule NO_PACKAGE_OUTSIDE_THE_LAYERS = noClasses()
       .that().resideInAPackage("org.lenet5spark..")
-      .should().resideOutsideOfPackages("org.lenet5spark.cli..", "org.lenet5spark.train..",
+      .should().resideOutsideOfPackages("org.lenet5spark.cli..", "org.lenet5spark.ml..",
+          "org.lenet5spark.train..",
           "org.lenet5spark.predict..", "org.lenet5spark.report..", "org.lenet5spark.bench..",
           "org.lenet5spark.eval..", "org.lenet5spark.run..", "org.lenet5spark.model..",
           "org.lenet5spark.data..", "org.lenet5spark.spark..", "org.lenet5spark.io..",

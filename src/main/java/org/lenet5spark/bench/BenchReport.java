@@ -115,6 +115,15 @@ public final class BenchReport {
           + " the peak sample %d MB).%n", mem.path("heap_peak_mb").asLong(),
           mem.path("rss_peak_mb").asLong(), mem.path("off_heap_at_peak_sample_mb").asLong()));
     }
+    JsonNode inf = r.path("inference");
+    if (inf.isObject()) {
+      md.append(String.format(Locale.ROOT, "%n## Inference (%,d rows, %d Parquet shards, %s)%n%n"
+          + "| path | rows/s |%n| --- | --- |%n| Spark ML transform | %,d |%n"
+          + "| predict, one process | %,d |%n", inf.path("rows").asLong(),
+          inf.path("partitions").asInt(), inf.path("spark_master").asText(),
+          inf.path("transform_rows_per_s").asLong(),
+          inf.path("predict_one_process_rows_per_s").asLong()));
+    }
     return md.toString();
   }
 

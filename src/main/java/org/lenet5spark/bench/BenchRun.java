@@ -45,6 +45,15 @@ public final class BenchRun {
    * @return the figures as the JSON file holds them
    */
   public static String run(BenchRequest r) throws IOException, InterruptedException {
+    return run(r, null);
+  }
+
+  /**
+   * Runs the request's suites, with {@code transform} for the {@code inference} suite (Spark
+   * ML's transform, from the {@code ml} package; required when the suite is asked for).
+   */
+  public static String run(BenchRequest r, InferenceBenchmark.Transform transform)
+      throws IOException, InterruptedException {
     prepareWork(r.work(), r.input(), r.json(), r.markdown());
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("date", Instant.now().toString());
@@ -52,7 +61,7 @@ public final class BenchRun {
     JavaSparkContext sc = SparkContexts.start("lenet5-bench", r.master());
     try {
       out.put("spark_master", sc.master());
-      measure(sc, r, out);
+      measure(sc, r, out, transform);
     } finally {
       sc.stop();
     }
@@ -62,8 +71,8 @@ public final class BenchRun {
     return text;
   }
 
-  private static void measure(JavaSparkContext sc, BenchRequest r, Map<String, Object> out)
-      throws IOException, InterruptedException {
+  private static void measure(JavaSparkContext sc, BenchRequest r, Map<String, Object> out,
+      InferenceBenchmark.Transform transform) throws IOException, InterruptedException {
     Path workPath = r.work();
     Path binary = new Path(workPath, "shards-binary");
     if (r.suites().contains(Suite.DATA)) {
@@ -98,6 +107,10 @@ public final class BenchRun {
         out.put("pytorch", sides.remove("pytorch"));
         out.put("side_by_side", sides);
       }
+    }
+    if (r.suites().contains(Suite.INFERENCE)) {
+      out.put("inference", InferenceBenchmark.run(sc, r.input(), workPath, r.shards(),
+          r.repeats(), transform));
     }
   }
 

@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import org.lenet5spark.bench.BenchRequest;
 import org.lenet5spark.bench.BenchRun;
 import org.lenet5spark.io.HadoopFs;
+import org.lenet5spark.ml.Lenet5ClassificationModel;
 import org.lenet5spark.train.TrainOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -46,8 +47,8 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--suite", split = ",", defaultValue = "data,train,pytorch",
       description = "Suites to run, comma-separated: data, train, throughput (the first part "
-          + "of train alone), pytorch "
-          + "(default: ${DEFAULT-VALUE}).")
+          + "of train alone), pytorch, inference (Spark ML's transform against predict, "
+          + "rows/s) (default: ${DEFAULT-VALUE}).")
   List<String> suites;
 
   @Option(names = "--batch-sizes", split = ",", defaultValue = "32,64,128,256",
@@ -95,7 +96,7 @@ final class BenchCommand implements Callable<Integer> {
     BenchRequest request = new BenchRequest(HadoopFs.resolve(input), HadoopFs.resolve(work),
         Path.of(json), Path.of(md), chosen, batchSizes, throughputImages, sparkBatch,
         averagingFrequency, pytorchBatch, pytorchRounds, shards, repeats, master);
-    System.out.print(BenchRun.run(request));
+    System.out.print(BenchRun.run(request, Lenet5ClassificationModel::timeTransform));
     return ExitCodes.OK;
   }
 }

@@ -51,12 +51,24 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print JSON instead of a table.")
   boolean json;
 
+  @Option(names = "--distributed-eval",
+      description = "Evaluate prepared shards on Spark's executors (model broadcast once, one "
+          + "task per shard, confusion matrices merged; same result as in this process). "
+          + "Automatic from 200,000 examples when Spark is on the classpath, or with --master.")
+  boolean distributed;
+
+  @Option(names = "--master", paramLabel = "M",
+      description = "Spark master for distributed evaluation (default: spark-submit's, else "
+          + "local[*]); implies --distributed-eval.")
+  String master;
+
   @Override
   public Integer call() throws Exception {
     String s = Usage.check(spec, () -> EvaluateRequest.checkSplit(split));
     LeNet5.Kernels k = Usage.check(spec, () -> LeNet5.Kernels.parse(kernels.value));
     EvaluationRun.Outcome outcome = EvaluationRun.run(new EvaluateRequest(
-        HadoopFs.resolve(model), HadoopFs.resolve(data), s, imagesName, labelsName, k));
+        HadoopFs.resolve(model), HadoopFs.resolve(data), s, imagesName, labelsName, k,
+        distributed, master));
     System.out.print(json ? Json.pretty(outcome.toJson()) : outcome.table());
     return ExitCodes.OK;
   }

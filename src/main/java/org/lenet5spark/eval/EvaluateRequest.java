@@ -15,9 +15,19 @@ import org.lenet5spark.model.LeNet5;
  * @param imagesName IDX images file name in {@code data}, or null for the split's MNIST name
  * @param labelsName IDX labels file name in {@code data}, or null for the split's MNIST name
  * @param kernels how the model is executed
+ * @param distributed evaluate on Spark's executors ({@code --distributed-eval}); without it,
+ *     Spark is used when {@code master} is given or the shards hold at least
+ *     {@link DistributedEvaluator#AUTO_THRESHOLD} examples and Spark is on the classpath
+ * @param master Spark master, or null for spark-submit's (else local[*])
  */
 public record EvaluateRequest(Path model, Path data, String split, String imagesName,
-    String labelsName, LeNet5.Kernels kernels) {
+    String labelsName, LeNet5.Kernels kernels, boolean distributed, String master) {
+
+  /** A request evaluated where the data's size decides (no master, no forced Spark). */
+  public EvaluateRequest(Path model, Path data, String split, String imagesName,
+      String labelsName, LeNet5.Kernels kernels) {
+    this(model, data, split, imagesName, labelsName, kernels, false, null);
+  }
 
   /** Checks the request. */
   public EvaluateRequest {

@@ -4,16 +4,26 @@ import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.lenet5spark.data.IdxInput;
+import org.lenet5spark.data.Normalization;
+import org.lenet5spark.data.ShardCatalog;
+import org.lenet5spark.errors.BadInputException;
 import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.Redact;
 import org.lenet5spark.model.ModelStore;
+import org.lenet5spark.spark.SparkContexts;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code evaluate} stage: loads {@code model.zip} from any Hadoop URI and evaluates it on a
- * split of prepared shards or on raw IDX files ({@link LabelledInput}), in this process. Its
+ * split of prepared shards or on raw IDX files ({@link LabelledInput}), in this process or, for
+ * shards, on Spark's executors ({@link DistributedEvaluator}). Its
  * outcome renders as JSON or as a table; the CLI prints one of them. Runs after {@code train}.
  */
 public final class EvaluationRun {
+  private static final Logger LOG = LoggerFactory.getLogger(EvaluationRun.class);
   /** Examples per forward pass. */
   static final int BATCH = 1000;
 
@@ -27,9 +37,10 @@ public final class EvaluationRun {
    * @param source the data actually read: the shards' folder or the images file
    * @param result accuracy, loss, confusion matrix
    * @param seconds time spent evaluating (loading excluded)
+   * @param distributed whether it ran on Spark's executors
    */
   public record Outcome(EvaluateRequest request, String source, EvalResult result,
-      double seconds) {
+      double seconds, boolean distributed) {
 
     /** The outcome as {@code evaluate --json} prints it (credentials masked). */
     public Map<String, Object> toJson() {
@@ -38,6 +49,7 @@ public final class EvaluationRun {
       out.put("model", Redact.uri(request.model()));
       out.put("data", Redact.text(source));
       out.put("split", request.split());
+      out.put("distributed", distributed);
       out.put("count", r.count());
       out.put("accuracy", r.accuracy());
       out.put("loss", r.loss());
@@ -56,18 +68,66 @@ public final class EvaluationRun {
     }
   }
 
-  /** Evaluates the model the request names on the data it names. */
+  /**
+   * Evaluates the model the request names on the data it names: on Spark's executors
+   * ({@link DistributedEvaluator}) for prepared shards when asked, when a master is given or from
+   * {@link DistributedEvaluator#AUTO_THRESHOLD} examples on (with Spark on the classpath), else
+   * in this process. Both give the same confusion matrix.
+   */
   public static Outcome run(EvaluateRequest request) throws IOException {
+    return run(request, DistributedEvaluator.AUTO_THRESHOLD);
+  }
+
+  /** {@link #run(EvaluateRequest)} with Spark chosen from {@code autoThreshold} examples on. */
+  static Outcome run(EvaluateRequest request, long autoThreshold) throws IOException {
     Configuration conf = HadoopFs.newConfiguration();
-    ModelStore.Loaded loaded = ModelStore.load(request.model(), conf, false,
+    // read once: the bytes checked here are the bytes the executors restore
+    byte[] bytes = HadoopFs.readAll(request.model(), conf, ModelStore.MAX_MODEL_BYTES);
+    ModelStore.Loaded loaded = ModelStore.fromBytes(bytes, request.model().toString(), false,
         request.kernels());
+    Normalization norm = InputNormalization.of(loaded.normalizer(), request.model().toString());
+    boolean shards = request.imagesName() == null && request.labelsName() == null
+        && IdxInput.isPreparedData(request.data(), conf);
+    boolean asked = request.distributed() || request.master() != null;
+    if (asked && !shards) {
+      throw new BadInputException("distributed evaluation needs the output of 'prepare' as "
+          + "--data, not IDX files: " + request.data());
+    }
+    if (shards) {
+      ShardCatalog catalog = ShardCatalog.open(request.data(), request.split(), conf);
+      if (asked || (catalog.count() >= autoThreshold && sparkAvailable())) {
+        InputNormalization.requireMatches(norm, catalog.manifest().toNormalization());
+        LOG.info("evaluating {} examples on Spark", catalog.count());
+        JavaSparkContext sc = SparkContexts.start("lenet5-evaluate", request.master());
+        try {
+          catalog.verifyChecksums(sc);
+          long t0 = System.nanoTime();
+          EvalResult r = DistributedEvaluator.evaluate(sc, bytes, request.kernels(), catalog,
+              BATCH);
+          double secs = (System.nanoTime() - t0) / 1e9;
+          return new Outcome(request, catalog.dataRoot().toString(), r, secs, true);
+        } finally {
+          sc.stop();
+        }
+      }
+    }
     LabelledInput input = LabelledInput.read(request.data(), request.split(),
-        request.imagesName(), request.labelsName(),
-        InputNormalization.of(loaded.normalizer(), request.model().toString()), conf);
+        request.imagesName(), request.labelsName(), norm, conf);
     long t0 = System.nanoTime();
     EvalResult r = Evaluator.evaluate(loaded.network(), input.block(), BATCH);
     double secs = (System.nanoTime() - t0) / 1e9;
-    return new Outcome(request, input.source(), r, secs);
+    return new Outcome(request, input.source(), r, secs, false);
+  }
+
+  /** Whether Spark's classes are on the classpath (the CLI jar run by spark-submit). */
+  static boolean sparkAvailable() {
+    try {
+      Class.forName("org.apache.spark.SparkContext", false,
+          EvaluationRun.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException | LinkageError e) {
+      return false;
+    }
   }
 
   /** A human-readable report: summary, per-class metrics, confusion matrix. */

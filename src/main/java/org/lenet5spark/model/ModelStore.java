@@ -62,13 +62,22 @@ public final class ModelStore {
    */
   public static void save(MultiLayerNetwork net, Normalization normalization, Path target,
       Configuration conf) throws IOException {
+    byte[] bytes = toBytes(net, normalization);
+    HadoopFs.writeAtomically(target, conf, out -> out.write(bytes));
+  }
+
+  /**
+   * The bytes {@link #save} writes: the network in its portable form with its updater state and
+   * normaliser (what Spark ML's persistence stores and what is broadcast to executors).
+   */
+  public static byte[] toBytes(MultiLayerNetwork net, Normalization normalization)
+      throws IOException {
     NormalizerStandardize normalizer = rawPixelNormalizer(normalization);
     ByteArrayOutputStream written = new ByteArrayOutputStream();
     ModelZipWriter.write(net, true, normalizer, written);
     MultiLayerConfiguration configuration = net.getLayerWiseConfigurations();
-    byte[] bytes = ModelForms.isPortable(configuration) ? written.toByteArray()
+    return ModelForms.isPortable(configuration) ? written.toByteArray()
         : withConfiguration(written.toByteArray(), ModelForms.portable(configuration).toJson());
-    HadoopFs.writeAtomically(target, conf, out -> out.write(bytes));
   }
 
   /**

@@ -14,6 +14,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.LongAccumulator;
 import org.lenet5spark.compat.Dl4jWorkarounds;
 import org.lenet5spark.data.DigitImage;
 import org.lenet5spark.data.ExampleBlock;
@@ -29,6 +30,7 @@ import org.lenet5spark.io.OutputOwnership;
 import org.lenet5spark.io.SerializableHadoopConf;
 import org.lenet5spark.model.LeNet5;
 import org.lenet5spark.model.ModelStore;
+import org.lenet5spark.model.ScoringModel;
 import org.lenet5spark.spark.SparkContexts;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,7 +73,7 @@ public final class PredictJob {
     }
     // read once: the bytes checked by ModelZipGuard here are the bytes the executors restore
     byte[] modelBytes = HadoopFs.readAll(o.model(), conf, ModelStore.MAX_MODEL_BYTES);
-    ModelStore.Loaded loaded = ModelStore.fromBytes(modelBytes, o.model().toString(), false,
+    ScoringModel loaded = ScoringModel.of(modelBytes, o.model().toString(),
         LeNet5.Kernels.parse(o.kernels()));
     Normalization norm = InputNormalization.of(loaded.normalizer(), o.model().toString());
     PredictInput in = PredictInput.detect(o.input(), o.split(), o.imagesName(), o.labelsName(),
@@ -89,7 +91,7 @@ public final class PredictJob {
     LOG.info("predicting {} {} input(s) from {} {}", count, in.kind(), o.input(),
         spark ? "on Spark" : "in this process");
     if (!spark) {
-      Iterator<Prediction> rows = local(new Predictor(loaded.network()), in, idxRaw, norm,
+      Iterator<Prediction> rows = local(new Predictor(loaded), in, idxRaw, norm,
           conf);
       return new Summary(write(rows, o, conf, stdout), in.kind(), false);
     }
@@ -97,11 +99,13 @@ public final class PredictJob {
     try {
       // compute every partition in parallel once (kept serialised, spilling to disk), then
       // stream the partitions to the driver one at a time, in input order
-      JavaRDD<Prediction> predictions = distributed(sc, modelBytes, o.kernels(), in, idxRaw, norm)
-          .persist(StorageLevel.MEMORY_AND_DISK_SER());
+      LongAccumulator loads = sc.sc().longAccumulator("lenet5 model loads");
+      JavaRDD<Prediction> predictions = distributed(sc, modelBytes, o.kernels(), in, idxRaw, norm,
+          loads).persist(StorageLevel.MEMORY_AND_DISK_SER());
       long computed = predictions.count();
-      LOG.info("predicted {} inputs in {} Spark tasks", computed,
-          predictions.getNumPartitions());
+      // one load per executor JVM that ran a task (ScoringModel's cache), not one per task
+      LOG.info("predicted {} inputs in {} Spark tasks; the model was deserialised {} time(s) "
+          + "on the executors", computed, predictions.getNumPartitions(), loads.value());
       Iterator<Prediction> rows = predictions.toLocalIterator();
       return new Summary(write(rows, o, conf, stdout), in.kind(), true);
     } finally {
@@ -173,7 +177,8 @@ public final class PredictJob {
   }
 
   private static JavaRDD<Prediction> distributed(JavaSparkContext sc, byte[] modelBytes,
-      String kernels, PredictInput in, IdxInput.Raw idxRaw, Normalization norm) {
+      String kernels, PredictInput in, IdxInput.Raw idxRaw, Normalization norm,
+      LongAccumulator loads) {
     Broadcast<byte[]> model = sc.broadcast(modelBytes);
     SerializableHadoopConf conf = new SerializableHadoopConf(sc.hadoopConfiguration());
     switch (in.kind()) {
@@ -187,7 +192,7 @@ public final class PredictJob {
         int cols = m.cols();
         FlatMapFunction<Iterator<String>, Prediction> task = it -> {
           Dl4jWorkarounds.apply();
-          Predictor predictor = Predictor.fromModelBytes(model.value(), kernels);
+          Predictor predictor = Predictor.fromModelBytes(model.value(), kernels, loads);
           List<Prediction> out = new ArrayList<>();
           while (it.hasNext()) {
             out.addAll(predictShard(predictor, new Path(it.next()), format, conf.get(), rows,
@@ -202,7 +207,7 @@ public final class PredictJob {
         float[] lut = norm.lookupTable();
         FlatMapFunction<Iterator<IdxSlice>, Prediction> task = it -> {
           Dl4jWorkarounds.apply();
-          Predictor predictor = Predictor.fromModelBytes(model.value(), kernels);
+          Predictor predictor = Predictor.fromModelBytes(model.value(), kernels, loads);
           List<Prediction> out = new ArrayList<>();
           while (it.hasNext()) {
             IdxSlice s = it.next();
@@ -226,7 +231,7 @@ public final class PredictJob {
         int parts = Math.max(1, Math.min(paths.size(), sc.defaultParallelism() * 4));
         FlatMapFunction<Iterator<String>, Prediction> task = it -> {
           Dl4jWorkarounds.apply();
-          Predictor predictor = Predictor.fromModelBytes(model.value(), kernels);
+          Predictor predictor = Predictor.fromModelBytes(model.value(), kernels, loads);
           List<String> mine = new ArrayList<>();
           it.forEachRemaining(mine::add);
           return predictImages(predictor, mine, norm, conf.get()).iterator();

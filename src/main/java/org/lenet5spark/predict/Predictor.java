@@ -2,36 +2,41 @@ package org.lenet5spark.predict;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.apache.spark.util.LongAccumulator;
 import org.lenet5spark.data.DigitImage;
 import org.lenet5spark.eval.Evaluator;
 import org.lenet5spark.model.LeNet5;
-import org.lenet5spark.model.ModelStore;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
+import org.lenet5spark.model.ScoringModel;
 
 /**
- * Runs the network's forward pass on normalised 28x28 images in batches and turns the softmax
- * output into {@link Prediction}s. One instance per process or Spark task (DL4J networks are not
- * thread-safe); built from a loaded network or from the bytes of {@code model.zip}.
+ * Turns the softmax output of the job's one inference core ({@link ScoringModel}: the model
+ * deserialised once per JVM, the forward pass on minibatches) into {@link Prediction}s of
+ * normalised 28x28 images. Used in this process and in every Spark task of {@code predict}.
  */
 public final class Predictor {
   /** Examples per forward pass. */
   public static final int BATCH = 256;
   private static final int SIZE = DigitImage.SIZE;
-  private final MultiLayerNetwork net;
+  private final ScoringModel model;
 
-  public Predictor(MultiLayerNetwork net) {
-    this.net = net;
+  public Predictor(ScoringModel model) {
+    this.model = model;
   }
 
   /**
-   * Restores the network (without updater state) from the bytes of {@code model.zip}, to run
-   * with {@code kernels} (auto, fused or stock; auto as this JVM's ND4J backend decides).
+   * The predictor of the bytes of {@code model.zip}, run with {@code kernels} (auto, fused or
+   * stock; auto as this JVM's ND4J backend decides); the network is restored (without updater
+   * state) once per JVM.
    */
   public static Predictor fromModelBytes(byte[] modelZip, String kernels) {
-    return new Predictor(ModelStore.fromBytes(modelZip, "model.zip", false,
-        LeNet5.Kernels.parse(kernels)).network());
+    return fromModelBytes(modelZip, kernels, null);
+  }
+
+  /** {@link #fromModelBytes(byte[], String)}, counting a load in {@code loads} (or null). */
+  public static Predictor fromModelBytes(byte[] modelZip, String kernels,
+      LongAccumulator loads) {
+    return new Predictor(ScoringModel.of(modelZip, "model.zip", LeNet5.Kernels.parse(kernels),
+        loads));
   }
 
   /**
@@ -45,15 +50,17 @@ public final class Predictor {
       int n) {
     List<Prediction> out = new ArrayList<>(n);
     int size = SIZE * SIZE;
+    int classes = LeNet5.CLASSES;
     for (int start = 0; start < n; start += BATCH) {
       int b = Math.min(BATCH, n - start);
       float[] batch = new float[b * size];
       System.arraycopy(features, (offset + start) * size, batch, 0, b * size);
-      INDArray x = Nd4j.create(batch, new long[] {b, 1, SIZE, SIZE}, 'c');
-      float[][] probs = net.output(x, false).toFloatMatrix();
+      float[] probs = model.probabilities(batch, b);
       for (int i = 0; i < b; i++) {
         int k = offset + start + i;
-        out.add(new Prediction(ids[k], labels[k], Evaluator.argmax(probs[i]), probs[i]));
+        float[] p = new float[classes];
+        System.arraycopy(probs, i * classes, p, 0, classes);
+        out.add(new Prediction(ids[k], labels[k], Evaluator.argmax(p), p));
       }
     }
     return out;

@@ -51,20 +51,37 @@ public final class SparkEngine implements TrainingEngine {
    */
   public SparkEngine(JavaSparkContext sc, TrainOptions o, MultiLayerNetwork net,
       ShardCatalog train, Path exportDir, int startEpoch, ValidationSplit validation) {
+    this(sc, o, net, trainingMinibatches(sc, train, o.data().batchSize(), validation),
+        train.manifest().toNormalization(), train.manifest().rows(), train.manifest().cols(),
+        exportDir, startEpoch);
+  }
+
+  /**
+   * The engine on minibatches that come from elsewhere than shards (Spark ML's
+   * {@code Lenet5Classifier} cuts a DataFrame into them): the same master, hooks and
+   * partitioning as for shards.
+   *
+   * @param batches minibatches of {@code o.data().batchSize()} normalised examples
+   * @param normalization how the examples were normalised (the background value of
+   *     {@code --augment})
+   * @param rows image height
+   * @param cols image width
+   */
+  public SparkEngine(JavaSparkContext sc, TrainOptions o, MultiLayerNetwork net,
+      JavaRDD<DataSet> batches, Normalization normalization, int rows, int cols, Path exportDir,
+      int startEpoch) {
     this.sc = sc;
     this.exportDir = exportDir;
     this.lossHook = new TrainLossHook(sc);
     List<TrainingHook> hooks = new ArrayList<>();
     if (o.data().augment()) {
-      Normalization n = train.manifest().toNormalization();
-      hooks.add(new AugmentHook(new Augmenter(train.manifest().rows(), train.manifest().cols(),
-          n.lookupTable()[0]), o.seed() + startEpoch));
+      hooks.add(new AugmentHook(new Augmenter(rows, cols, normalization.lookupTable()[0]),
+          o.seed() + startEpoch));
     }
     hooks.add(lossHook);
     this.master = TrainingMasters.create(sc, o, exportDir, hooks, startEpoch,
         Nd4jDeviceBinder.forNd4j());
     this.sparkNet = new SparkDl4jMultiLayer(sc, net, master);
-    JavaRDD<DataSet> batches = trainingMinibatches(sc, train, o.data().batchSize(), validation);
     this.trainRdd = o.spark().repartition() == TrainOptions.Repartitioning.ALWAYS ? batches
         : onePartitionPerWorker(batches, o.spark().workers());
   }

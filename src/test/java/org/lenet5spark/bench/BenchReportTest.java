@@ -55,4 +55,14 @@ class BenchReportTest {
     assertTrue(md.contains("| Spark, 2 workers (second epoch) | 9.0 | 6,666 | 0.90 |"), md);
     assertFalse(md.contains("## Data pipeline"), "the data suite did not run");
   }
+
+  @Test
+  void inferenceTable() throws Exception {
+    String md = BenchReport.markdown(org.lenet5spark.io.Json.mapper().readTree(
+        "{\"inference\": {\"rows\": 60000, \"partitions\": 4, \"spark_master\": \"local[2]\","
+        + " \"transform_rows_per_s\": 2881, \"predict_one_process_rows_per_s\": 4223}}"));
+    assertTrue(md.contains("## Inference (60,000 rows, 4 Parquet shards, local[2])"), md);
+    assertTrue(md.contains("| Spark ML transform | 2,881 |"), md);
+    assertTrue(md.contains("| predict, one process | 4,223 |"), md);
+  }
 }
