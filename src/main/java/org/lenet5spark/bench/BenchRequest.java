@@ -43,7 +43,9 @@ public record BenchRequest(Path input, Path work, java.nio.file.Path json,
     /** The single-process part of {@code TRAIN} alone. */
     THROUGHPUT,
     /** {@link SideBySide}: alternating epochs of DL4J and PyTorch. */
-    PYTORCH;
+    PYTORCH,
+    /** {@link ScalingBenchmark}: round costs measured, epochs predicted for 1-64 workers. */
+    SCALING;
 
     /** The suite a command-line name gives. */
     public static Suite parse(String name) {
@@ -53,7 +55,7 @@ public record BenchRequest(Path input, Path work, java.nio.file.Path json,
         }
       }
       throw new BadInputException("unknown suite " + name
-          + " (expected data, train, throughput or pytorch)");
+          + " (expected data, train, throughput, pytorch or scaling)");
     }
 
     /** The suites that command-line names give, in their order. */

@@ -16,7 +16,7 @@ class BenchRequestTest {
         List.copyOf(Suite.parse(List.of("pytorch", "data"))));
     BadInputException e = assertThrows(BadInputException.class,
         () -> Suite.parse(List.of("data", "gpu")));
-    assertEquals("unknown suite gpu (expected data, train, throughput or pytorch)",
+    assertEquals("unknown suite gpu (expected data, train, throughput, pytorch or scaling)",
         e.getMessage());
     assertThrows(BadInputException.class, () -> Suite.parse(List.of("DATA")));
   }
