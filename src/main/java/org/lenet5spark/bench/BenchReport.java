@@ -109,6 +109,7 @@ public final class BenchReport {
       md.append(String.format(Locale.ROOT, "%nEvaluation: %,.0f images/s.%n",
           train.path("evaluation_images_per_second").asDouble()));
     }
+    scaling(md, r.path("scaling"));
     JsonNode mem = r.has("peak_memory") ? r.path("peak_memory") : train.path("peak_memory");
     if (mem.isObject()) {
       md.append(String.format(Locale.ROOT, "%nPeak memory: heap %d MB, RSS %d MB (off-heap at"
@@ -125,6 +126,55 @@ public final class BenchReport {
           inf.path("predict_one_process_rows_per_s").asLong()));
     }
     return md.toString();
+  }
+
+  /** The scaling suite: measured round costs, the model checked against them, the prediction. */
+  private static void scaling(StringBuilder md, JsonNode s) {
+    if (!s.isObject()) {
+      return;
+    }
+    JsonNode c = s.path("constants");
+    md.append(String.format(Locale.ROOT, "%n## Scaling: measured constants%n%n| workers | period"
+        + " | rounds | epoch s | one-round epoch s | round cost ms | compute per minibatch ms"
+        + " | model epoch s |%n| --- | --- | --- | --- | --- | --- | --- | --- |%n"));
+    for (JsonNode m : s.path("measured")) {
+      md.append(String.format(Locale.ROOT, "| %d | %d | %d | %.1f | %.1f | %.1f | %.2f | %.1f |%n",
+          m.path("workers").asInt(), m.path("period").asInt(), m.path("rounds").asLong(),
+          m.path("epoch_seconds").asDouble(), m.path("one_round_epoch_seconds").asDouble(),
+          m.path("round_cost_ms").asDouble(), m.path("compute_per_minibatch_ms").asDouble(),
+          m.path("model_epoch_seconds").asDouble()));
+    }
+    md.append(String.format(Locale.ROOT, "%nConstants: %,d examples, batch %d per worker,"
+        + " compute %.2f ms per minibatch, fixed %.1f ms per round, %.1f ms per task, %,d bytes"
+        + " each way per worker and round, tree aggregation depth %d.%n",
+        c.path("examples").asLong(), c.path("batch").asInt(),
+        c.path("compute_per_minibatch_ms").asDouble(), c.path("fixed_per_round_ms").asDouble(),
+        c.path("per_task_ms").asDouble(), c.path("bytes_per_round").asLong(),
+        c.path("aggregation_depth").asInt()));
+    scalingTable(md, "fixed period", s.path("fixed_period"));
+    scalingTable(md, "period grown " + s.path("growth_cap").asInt() + "x (the later epochs of"
+        + " a growing schedule)", s.path("growing_period"));
+    StringBuilder periods = new StringBuilder();
+    s.path("period_for_10_percent_overhead").fields().forEachRemaining(e -> periods.append(
+        periods.length() == 0 ? "" : ", ").append(e.getKey()).append(": ")
+        .append(e.getValue().asInt()));
+    md.append(String.format(Locale.ROOT, "%nPeriod that keeps round costs under 10%% of compute,"
+        + " by workers: %s.%n", periods));
+  }
+
+  private static void scalingTable(StringBuilder md, String title, JsonNode rows) {
+    md.append(String.format(Locale.ROOT, "%n### Predicted epoch on a 10 Gb/s cluster, %s%n%n"
+        + "| workers | period | rounds | compute s | round costs s | network s | epoch s"
+        + " | speed-up | efficiency |%n| --- | --- | --- | --- | --- | --- | --- | --- | --- |%n",
+        title));
+    for (JsonNode r : rows) {
+      md.append(String.format(Locale.ROOT, "| %d | %d | %d | %.2f | %.2f | %.2f | %.2f | %.2f"
+          + " | %.0f%% |%n", r.path("workers").asInt(), r.path("period").asInt(),
+          r.path("rounds").asLong(), r.path("compute_seconds").asDouble(),
+          r.path("overhead_seconds").asDouble(), r.path("network_seconds").asDouble(),
+          r.path("epoch_seconds").asDouble(), r.path("speed_up").asDouble(),
+          100 * r.path("efficiency").asDouble()));
+    }
   }
 
   private static double rate(JsonNode throughput, String kernels, int batch) {

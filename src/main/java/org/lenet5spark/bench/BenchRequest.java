@@ -45,7 +45,9 @@ public record BenchRequest(Path input, Path work, java.nio.file.Path json,
     /** {@link SideBySide}: alternating epochs of DL4J and PyTorch. */
     PYTORCH,
     /** {@link InferenceBenchmark}: Spark ML's transform against predict, rows/s. */
-    INFERENCE;
+    INFERENCE,
+    /** {@link ScalingBenchmark}: round costs measured, epochs predicted for 1-64 workers. */
+    SCALING;
 
     /** The suite a command-line name gives. */
     public static Suite parse(String name) {
@@ -55,7 +57,7 @@ public record BenchRequest(Path input, Path work, java.nio.file.Path json,
         }
       }
       throw new BadInputException("unknown suite " + name
-          + " (expected data, train, throughput, pytorch or inference)");
+          + " (expected data, train, throughput, pytorch, inference or scaling)");
     }
 
     /** The suites that command-line names give, in their order. */

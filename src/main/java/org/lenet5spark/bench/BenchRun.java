@@ -32,8 +32,10 @@ import org.lenet5spark.train.TrainOptions;
  * chosen suites on the full data ({@link DataBenchmark}: prepare per format, shard sizes, training
  * input read throughput; {@link TrainBenchmark}: throughput by batch size, Spark against the local
  * engine, evaluation, memory; the single-process throughput alone; {@link SideBySide}: alternating
- * epochs of DL4J and PyTorch, ratio of medians) and writes the figures as JSON (for tools) and as
- * Markdown tables ({@link BenchReport}, for docs/benchmarks.md). Needs the four MNIST IDX files.
+ * epochs of DL4J and PyTorch, ratio of medians; {@link ScalingBenchmark}: the cost of an
+ * averaging round measured and epochs predicted for 1 to 64 workers) and writes the figures as
+ * JSON (for tools) and as Markdown tables ({@link BenchReport}, for docs/benchmarks.md). Needs
+ * the four MNIST IDX files.
  */
 public final class BenchRun {
   private BenchRun() {
@@ -94,6 +96,10 @@ public final class BenchRun {
       out.put("peak_memory", peaks.report());
       out.put("helpers_enabled", Dl4jWorkarounds.helpersEnabled());
       out.put("omp_num_threads", System.getenv("OMP_NUM_THREADS"));
+    }
+    if (r.suites().contains(Suite.SCALING)) {
+      out.put("scaling", ScalingBenchmark.run(sc, binary, new Path(workPath, "scaling"),
+          r.sparkBatch(), r.averagingFrequency(), TrainOptions.DEFAULT_AGGREGATION_DEPTH));
     }
     if (r.suites().contains(Suite.PYTORCH)) {
       ExampleBlock block = trainBlock(sc, binary);

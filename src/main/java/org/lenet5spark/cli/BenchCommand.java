@@ -48,7 +48,8 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--suite", split = ",", defaultValue = "data,train,pytorch",
       description = "Suites to run, comma-separated: data, train, throughput (the first part "
           + "of train alone), pytorch, inference (Spark ML's transform against predict, "
-          + "rows/s) (default: ${DEFAULT-VALUE}).")
+          + "rows/s), scaling (round costs measured, epochs predicted for 1-64 workers) "
+          + "(default: ${DEFAULT-VALUE}).")
   List<String> suites;
 
   @Option(names = "--batch-sizes", split = ",", defaultValue = "32,64,128,256",

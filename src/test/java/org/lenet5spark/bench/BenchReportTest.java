@@ -54,6 +54,30 @@ class BenchReportTest {
     assertTrue(md.contains("**DL4J (fused) / PyTorch at batch 64: 0.94**"), md);
     assertTrue(md.contains("| Spark, 2 workers (second epoch) | 9.0 | 6,666 | 0.90 |"), md);
     assertFalse(md.contains("## Data pipeline"), "the data suite did not run");
+    assertFalse(md.contains("## Scaling"), "the scaling suite did not run");
+  }
+
+  @Test
+  void scalingTables() throws Exception {
+    String md = BenchReport.markdown(Json.mapper().readTree("""
+        {"date": "d", "machine": {}, "scaling": {
+          "measured": [{"workers": 2, "period": 10, "rounds": 94, "epoch_seconds": 8.5,
+            "one_round_epoch_seconds": 5.6, "round_cost_ms": 31.2,
+            "compute_per_minibatch_ms": 5.94, "model_epoch_seconds": 8.4}],
+          "constants": {"examples": 60000, "batch": 32, "compute_per_minibatch_ms": 5.5,
+            "fixed_per_round_ms": 25.0, "per_task_ms": 3.0, "bytes_per_round": 740472,
+            "aggregation_depth": 2},
+          "fixed_period": [{"workers": 64, "period": 10, "rounds": 3, "compute_seconds": 0.16,
+            "overhead_seconds": 0.65, "network_seconds": 0.04, "epoch_seconds": 0.85,
+            "speed_up": 17.1, "efficiency": 0.267}],
+          "growing_period": [], "growth_cap": 8,
+          "period_for_10_percent_overhead": {"1": 51, "64": 400}}}
+        """));
+    assertTrue(md.contains("| 2 | 10 | 94 | 8.5 | 5.6 | 31.2 | 5.94 | 8.4 |"), md);
+    assertTrue(md.contains("fixed 25.0 ms per round, 3.0 ms per task, 740,472 bytes"), md);
+    assertTrue(md.contains("| 64 | 10 | 3 | 0.16 | 0.65 | 0.04 | 0.85 | 17.10 | 27% |"), md);
+    assertTrue(md.contains("period grown 8x"), md);
+    assertTrue(md.contains("by workers: 1: 51, 64: 400."), md);
   }
 
   @Test

@@ -16,7 +16,8 @@ class BenchRequestTest {
         List.copyOf(Suite.parse(List.of("pytorch", "data"))));
     BadInputException e = assertThrows(BadInputException.class,
         () -> Suite.parse(List.of("data", "gpu")));
-    assertEquals("unknown suite gpu (expected data, train, throughput, pytorch or inference)",
+    assertEquals("unknown suite gpu (expected data, train, throughput, pytorch, inference or "
+        + "scaling)",
         e.getMessage());
     assertThrows(BadInputException.class, () -> Suite.parse(List.of("DATA")));
   }
