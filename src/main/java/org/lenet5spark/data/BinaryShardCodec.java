@@ -94,7 +94,7 @@ public final class BinaryShardCodec implements ShardCodec {
       for (int i = c.start(); i < c.start() + c.count(); i++) {
         record.clear();
         record.putInt(labels[i] & 0xff);
-        record.putInt(i);
+        record.putInt(c.indexOf(i));
         int base = i * pixelsPerImage;
         for (int p = 0; p < pixelsPerImage; p++) {
           record.putFloat(lut[pixels[base + p] & 0xff]);

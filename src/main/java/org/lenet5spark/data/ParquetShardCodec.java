@@ -38,7 +38,7 @@ import org.lenet5spark.io.HadoopFs;
  * <pre>
  * message lenet5_digit {
  *   required int32 label;             // 0-9
- *   required int32 index;             // position of the image in its source IDX file
+ *   required int32 index;             // position in the split (see docs/DATA_FORMATS.md)
  *   required binary pixels;           // rows*cols float32, little-endian, row-major
  *   required binary split (STRING);   // "train" or "test"
  * }
@@ -100,7 +100,7 @@ public final class ParquetShardCodec implements ShardCodec {
         }
         Group g = groups.newGroup()
             .append("label", labels[i] & 0xff)
-            .append("index", i)
+            .append("index", c.indexOf(i))
             .append("pixels", Binary.fromConstantByteArray(bb.array()))
             .append("split", split);
         writer.write(g);
