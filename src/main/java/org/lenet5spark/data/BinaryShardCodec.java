@@ -71,7 +71,8 @@ public final class BinaryShardCodec implements ShardCodec {
     int recordSize = recordSize(rows, cols);
     float[] lut = c.normalization().lookupTable();
     FileSystem fs = HadoopFs.fs(file, conf);
-    try (OutputStream out = new BufferedOutputStream(fs.create(file, false), 1 << 20)) {
+    try (OutputStream out = new BufferedOutputStream(HadoopFs.createInExistingFolder(fs, file,
+        false, 1 << 16, fs.getDefaultBlockSize(file)), 1 << 20)) {
       ByteBuffer header = ByteBuffer.allocate(HEADER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
       header.put(MAGIC);
       header.putShort((short) VERSION);

@@ -111,7 +111,8 @@ public final class ParquetShardCodec implements ShardCodec {
   /**
    * Where a shard is written: the file system of {@link HadoopFs#fs}, which for local files is
    * the raw one, so no {@code .crc} side file is written beside the shard (the manifest carries
-   * each shard's CRC32, and the binary format writes none either). Otherwise the same calls as
+   * each shard's CRC32, and the binary format writes none either); a shard is only created in an
+   * existing folder ({@link HadoopFs#createInExistingFolder}). Otherwise the same calls as
    * parquet-hadoop's {@code HadoopOutputFile}.
    */
   private static final class PlainOutputFile implements OutputFile {
@@ -126,14 +127,14 @@ public final class ParquetShardCodec implements ShardCodec {
 
     @Override
     public PositionOutputStream create(long blockSizeHint) throws IOException {
-      return HadoopStreams.wrap(fs.create(file, false, BUFFER_BYTES,
-          fs.getDefaultReplication(file), Math.max(fs.getDefaultBlockSize(file), blockSizeHint)));
+      return HadoopStreams.wrap(HadoopFs.createInExistingFolder(fs, file, false, BUFFER_BYTES,
+          Math.max(fs.getDefaultBlockSize(file), blockSizeHint)));
     }
 
     @Override
     public PositionOutputStream createOrOverwrite(long blockSizeHint) throws IOException {
-      return HadoopStreams.wrap(fs.create(file, true, BUFFER_BYTES,
-          fs.getDefaultReplication(file), Math.max(fs.getDefaultBlockSize(file), blockSizeHint)));
+      return HadoopStreams.wrap(HadoopFs.createInExistingFolder(fs, file, true, BUFFER_BYTES,
+          Math.max(fs.getDefaultBlockSize(file), blockSizeHint)));
     }
 
     @Override
