@@ -212,6 +212,22 @@ public final class BinaryShardCodec implements ShardCodec {
     }
 
     @Override
+    public long skip(long n) throws IOException {
+      int k = (int) Math.min(n, count - consumed);
+      if (k <= 0) {
+        return 0;
+      }
+      try {
+        in.skipNBytes((long) k * recordSize);
+      } catch (EOFException e) {
+        throw new BadInputException(file + ": truncated shard: header announces " + count
+            + " records, body ends before record " + (consumed + k));
+      }
+      consumed += k;
+      return k;
+    }
+
+    @Override
     public void close() throws IOException {
       in.close();
     }

@@ -193,6 +193,7 @@ public final class ParquetShardCodec implements ShardCodec {
     private ColumnReader index;
     private ColumnReader image;
     private long leftInGroup;
+    private int nextGroup;
     private long consumed;
 
     Reader(Path file, ParquetFileReader reader, int pixels) {
@@ -238,6 +239,40 @@ public final class ParquetShardCodec implements ShardCodec {
       return n;
     }
 
+    @Override
+    public long skip(long n) throws IOException {
+      long done = 0;
+      try {
+        while (done < n) {
+          if (leftInGroup == 0) {
+            // a whole row group is skipped without reading its pages
+            if (nextGroup < reader.getRowGroups().size()
+                && reader.getRowGroups().get(nextGroup).getRowCount() <= n - done) {
+              done += reader.getRowGroups().get(nextGroup).getRowCount();
+              reader.skipNextRowGroup();
+              nextGroup++;
+              continue;
+            }
+            if (!nextRowGroup()) {
+              break;
+            }
+          }
+          label.skip();
+          label.consume();
+          index.skip();
+          index.consume();
+          image.skip();
+          image.consume();
+          leftInGroup--;
+          done++;
+        }
+      } catch (ParquetDecodingException | IllegalArgumentException | IllegalStateException e) {
+        throw new BadInputException(file + ": corrupt Parquet shard: " + e.getMessage(), e);
+      }
+      consumed += done;
+      return done;
+    }
+
     private boolean nextRowGroup() throws IOException {
       PageReadStore pages;
       try {
@@ -248,6 +283,7 @@ public final class ParquetShardCodec implements ShardCodec {
       if (pages == null) {
         return false;
       }
+      nextGroup++;
       ColumnReadStoreImpl store = new ColumnReadStoreImpl(pages, converter, SCHEMA, createdBy);
       label = store.getColumnReader(SCHEMA.getColumnDescription(new String[] {"label"}));
       index = store.getColumnReader(SCHEMA.getColumnDescription(new String[] {"index"}));

@@ -12,6 +12,7 @@ import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.lenet5spark.data.Normalization;
 import org.lenet5spark.data.ShardCatalog;
 import org.lenet5spark.data.ShardMinibatches;
+import org.lenet5spark.data.ShardStream;
 import org.lenet5spark.io.HadoopFs;
 import org.nd4j.linalg.dataset.DataSet;
 
@@ -19,7 +20,9 @@ import org.nd4j.linalg.dataset.DataSet;
  * Fits epochs with DL4J's {@link SparkDl4jMultiLayer} and parameter averaging (the master comes
  * from {@link TrainingMasters}, whose workers bind their Spark-assigned GPU first):
  * one RDD of minibatches built once from the shards (one partition per shard), worker hooks for
- * the training loss and, with {@code --augment}, on-the-fly distortions. With the export approach
+ * the training loss and, with {@code --augment}, on-the-fly distortions. With
+ * {@code --data-path stream} there is no such RDD: every averaging round reads its own examples
+ * from the shards ({@link ShardStream}). With the export approach
  * DL4J saves the minibatches once under the export folder and reuses them every epoch. An epoch
  * in which a worker saw a non-finite minibatch loss ends with a {@link DivergedException} naming
  * the averaging round and the minibatch within the worker's share of it.
@@ -31,6 +34,16 @@ public final class SparkEngine implements TrainingEngine {
   private final TrainLossHook lossHook;
   private final Path exportDir;
   private final DeviceBindingTrainingMaster master;
+  /** The streaming data path's state (null on the cached path). */
+  private final Streaming streaming;
+
+  /**
+   * The streaming data path ({@code --data-path stream}, {@link ShardStream}): the split's
+   * blocks, dealt out anew every epoch, and what reading a round needs.
+   */
+  private record Streaming(ShardCatalog train, List<ShardStream.Block> blocks, int workers,
+      int batchSize, long seed) {
+  }
 
   /**
    * @param startEpoch epochs already trained (0 for a new run); a resumed run continues DL4J's
@@ -48,12 +61,50 @@ public final class SparkEngine implements TrainingEngine {
           n.lookupTable()[0]), o.seed() + startEpoch));
     }
     hooks.add(lossHook);
-    this.master = TrainingMasters.create(sc, o, exportDir, hooks, startEpoch,
-        Nd4jDeviceBinder.forNd4j());
+    boolean stream = o.spark().dataPath() == TrainOptions.DataPath.STREAM;
+    // a streamed round is one small RDD that DL4J trains on as it is (Direct approach)
+    this.master = TrainingMasters.create(sc, stream ? streamingMasterOptions(o) : o, exportDir,
+        hooks, startEpoch, Nd4jDeviceBinder.forNd4j());
     this.sparkNet = new SparkDl4jMultiLayer(sc, net, master);
+    if (stream) {
+      this.streaming = new Streaming(train, ShardStream.blocks(train.manifest(),
+          o.spark().averagingFrequency() * o.data().batchSize()), o.spark().workers(),
+          o.data().batchSize(), o.seed());
+      this.trainRdd = null;
+      return;
+    }
+    this.streaming = null;
     JavaRDD<DataSet> batches = ShardMinibatches.rdd(sc, train, o.data().batchSize());
     this.trainRdd = o.spark().repartition() == TrainOptions.Repartitioning.ALWAYS ? batches
         : onePartitionPerWorker(batches, o.spark().workers());
+  }
+
+  /**
+   * The options of the training master on the streaming path: DL4J's Direct approach (Export
+   * would write every round's minibatches to disk once more) with the run's other settings.
+   */
+  private static TrainOptions streamingMasterOptions(TrainOptions o) {
+    return o.toBuilder().approach(TrainOptions.Approach.DIRECT).build();
+  }
+
+  /**
+   * One epoch on the streaming path: one {@code fit} per averaging round, each on the round's own
+   * RDD ({@link ShardStream#round}), which holds at most {@code workers x averagingFrequency}
+   * minibatches, so DL4J trains it as one round without splitting it; it is released once the
+   * round is averaged.
+   */
+  private void fitStreamedEpoch(int epoch) {
+    Streaming st = streaming;
+    for (List<ShardStream.Block> round : ShardStream.rounds(st.blocks(), st.workers(),
+        st.seed(), epoch)) {
+      JavaRDD<DataSet> rdd = ShardStream.round(sc, st.train(), round, st.batchSize(), st.seed(),
+          epoch);
+      try {
+        sparkNet.fit(rdd);
+      } finally {
+        rdd.unpersist(false);
+      }
+    }
   }
 
   /**
@@ -92,7 +143,11 @@ public final class SparkEngine implements TrainingEngine {
     sparkNet.getNetwork().setLearningRate(learningRate);
     lossHook.reset();
     long t0 = System.nanoTime();
-    sparkNet.fit(trainRdd);
+    if (streaming != null) {
+      fitStreamedEpoch(epoch);
+    } else {
+      sparkNet.fit(trainRdd);
+    }
     double seconds = (System.nanoTime() - t0) / 1e9;
     lossHook.firstNonFinite().ifPresent(at -> {
       throw new DivergedException("loss", at.loss(), "epoch " + epoch + ", averaging round "
@@ -104,7 +159,9 @@ public final class SparkEngine implements TrainingEngine {
   @Override
   public void close() throws IOException {
     try {
-      trainRdd.unpersist(false);
+      if (trainRdd != null) {
+        trainRdd.unpersist(false);
+      }
     } catch (RuntimeException ignored) {
       // the context may already be gone
     }
