@@ -233,8 +233,7 @@ final class TrainCommand implements Callable<Integer> {
       }
       return b;
     } catch (NumberFormatException e) {
-      throw new BadInputException(flag + " must be a size above 0 such as 512m or 4g, got "
-          + value);
+      throw new BadInputException(flag + " must be a size above 0 such as 512m or 4g");
     }
   }
 }
