@@ -23,8 +23,9 @@ import org.lenet5spark.testing.SmallData;
  * size (1 MB against about 12.7 MB) {@code --data-path auto} streams, trains on every example of
  * every epoch, and reaches the accuracy of the cached path on the same data and seed within the
  * spread between seeds (see {@link #ACCURACY_TOLERANCE}); with the default budget it caches.
- * The streamed order is seeded: a second run with the same seed gives the same metrics to the last bit, and a run
- * stopped after its first epoch and resumed ends where the uninterrupted run does, bit for bit.
+ * The streamed order is seeded: a second run with the same seed gives the same metrics to the
+ * last bit, and a run stopped after its first epoch and resumed ends where the uninterrupted run
+ * does, bit for bit.
  */
 class StreamingDataPathTest {
   /**
