@@ -24,6 +24,9 @@ import org.slf4j.LoggerFactory;
  * The {@code prepare} stage, a Spark job: reads the four IDX files (raw or gzipped) from any
  * Hadoop file system, checks them, computes the normalisation on the training images, and writes
  * float32 shards of both splits in parallel (one Spark task per shard) with a manifest per split.
+ * With {@code --expand K} the training split also gets K deformed copies of every image
+ * ({@link Deformations}), each copy of each shard written by its own task from the source slice,
+ * so no process holds more than one shard of the expanded split.
  * Everything, {@code _SUCCESS} last, is written into a hidden sibling folder and published by
  * {@link Publisher} (an interrupted publish is completed or rolled back by the next run); an
  * existing output is replaced only when it is prepared data ({@link OutputOwnership}) and
