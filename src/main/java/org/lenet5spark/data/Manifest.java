@@ -164,7 +164,7 @@ public record Manifest(
     HadoopFs.writeStringAtomically(new Path(splitDir, FILE_NAME), conf, Json.pretty(this));
   }
 
-  private void check(String source) {
+  void check(String source) {
     ExampleChecks.manifest(this, source);
   }
 }

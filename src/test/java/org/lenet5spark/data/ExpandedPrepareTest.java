@@ -20,6 +20,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lenet5spark.cli.ExitCodes;
+import org.lenet5spark.errors.BadInputException;
 import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.testing.CliRun;
 import org.lenet5spark.testing.SmallData;
@@ -139,6 +140,20 @@ class ExpandedPrepareTest {
         assertTrue(diff > 0, "copy " + k + " of image " + i + " equals its original");
       }
     }
+  }
+
+  @Test
+  void aManifestWhoseExpansionDoesNotAddUpIsRefused() throws IOException {
+    String json = Files.readString(expanded.resolve("train/_manifest.json"));
+    assertTrue(json.contains("\"originals\" : 600"), json);
+    String bad = json.replace("\"originals\" : 600", "\"originals\" : 500");
+    BadInputException e = org.junit.jupiter.api.Assertions.assertThrows(
+        BadInputException.class, () -> Manifest.parse(bad, "m").check("m"));
+    assertTrue(e.getMessage().contains("expansion.originals"), e.getMessage());
+    String copies = json.replace("\"copies\" : 2", "\"copies\" : 0");
+    e = org.junit.jupiter.api.Assertions.assertThrows(BadInputException.class,
+        () -> Manifest.parse(copies, "m").check("m"));
+    assertTrue(e.getMessage().contains("expansion.copies"), e.getMessage());
   }
 
   @Test
