@@ -32,10 +32,7 @@ import org.nd4j.linalg.dataset.DataSet;
  * resumed at epoch {@code k} reads what the uninterrupted run would have.
  */
 public final class ShardStream {
-  /**
-   * Bytes one cached example costs on an executor, over its float32 pixels and one-hot label:
-   * the deserialised minibatches are ND4J arrays (off-heap buffers plus their Java objects).
-   */
+  /** Bytes of one example's one-hot label in a cached minibatch (10 float32). */
   private static final int LABEL_BYTES = IdxReader.NUM_CLASSES * 4;
 
   private ShardStream() {
