@@ -60,6 +60,17 @@ final class PrepareCommand implements Callable<Integer> {
           + "stays until the new data is complete.")
   boolean overwrite;
 
+  @Option(names = "--expand", defaultValue = "0", paramLabel = "K",
+      description = "Also write K randomly deformed copies of every training image (elastic "
+          + "distortion plus a small affine transform; the test split is never expanded), 0 to "
+          + DatasetPreparer.MAX_EXPANSION + " (default: ${DEFAULT-VALUE}).")
+  int expand;
+
+  @Option(names = "--expand-seed", defaultValue = "" + DatasetPreparer.DEFAULT_EXPAND_SEED,
+      paramLabel = "N", description = "Seed of the deformations of --expand "
+          + "(default: ${DEFAULT-VALUE}).")
+  long expandSeed;
+
   @Option(names = "--master", paramLabel = "M",
       description = "Spark master (default: spark-submit's, else local[*]).")
   String master;
@@ -69,7 +80,7 @@ final class PrepareCommand implements Callable<Integer> {
     DatasetPreparer.Options o = Usage.check(spec, () -> new DatasetPreparer.Options(
         HadoopFs.resolve(input), HadoopFs.resolve(output), ShardFormat.parse(format), shards,
         new DatasetPreparer.SourceNames(trainImages, trainLabels, testImages, testLabels),
-        overwrite));
+        overwrite, expand, expandSeed));
     DatasetPreparer.Result r;
     JavaSparkContext sc = SparkContexts.start("lenet5-prepare", master);
     try {

@@ -3,6 +3,8 @@ package org.lenet5spark.cli;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.network.util.JavaUtils;
+import org.lenet5spark.errors.BadInputException;
 import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.io.Redact;
 import org.lenet5spark.model.LeNet5;
@@ -76,6 +78,19 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--storage-level", defaultValue = TrainOptions.DEFAULT_STORAGE_LEVEL,
       description = "Spark storage level of the training RDD (default: ${DEFAULT-VALUE}).")
   String storageLevel;
+
+  @Option(names = "--data-path", defaultValue = TrainOptions.DEFAULT_DATA_PATH,
+      paramLabel = "auto|cached|stream",
+      description = "Spark engine: cache the training minibatches on the executors, or stream "
+          + "every averaging round's examples from the shards (memory flat as the data grows); "
+          + "auto streams when the cached split would exceed --cache-budget (default: "
+          + "${DEFAULT-VALUE}).")
+  String dataPath;
+
+  @Option(names = "--cache-budget", paramLabel = "SIZE",
+      description = "Largest estimated size (e.g. 512m, 4g) of the cached training split before "
+          + "--data-path auto streams it (default: half the executors' memory).")
+  String cacheBudget;
 
   @Option(names = "--repartition", defaultValue = TrainOptions.DEFAULT_REPARTITION,
       paramLabel = "always|when-needed|never",
@@ -213,6 +228,8 @@ final class TrainCommand implements Callable<Integer> {
         .approach(TrainOptions.Approach.parse(approach))
         .storageLevel(TrainOptions.Storage.parse(storageLevel))
         .repartition(TrainOptions.Repartitioning.parse(repartition))
+        .dataPath(TrainOptions.DataPath.parse(dataPath))
+        .cacheBudget(bytes("--cache-budget", cacheBudget))
         .updater(TrainOptions.Updater.parse(updater))
         .onBadCheckpoint(TrainOptions.OnBadCheckpoint.parse(onBadCheckpoint))
         .epochs(epochs)
@@ -235,5 +252,21 @@ final class TrainCommand implements Callable<Integer> {
         .overwrite(overwrite)
         .keepCheckpoints(keepCheckpoints)
         .build();
+  }
+
+  /** A size such as {@code 512m} or {@code 4g} in bytes (null: 0, automatic). */
+  static long bytes(String flag, String value) {
+    if (value == null) {
+      return 0;
+    }
+    try {
+      long b = JavaUtils.byteStringAsBytes(value.strip());
+      if (b <= 0) {
+        throw new NumberFormatException("not above 0");
+      }
+      return b;
+    } catch (NumberFormatException e) {
+      throw new BadInputException(flag + " must be a size above 0 such as 512m or 4g");
+    }
   }
 }

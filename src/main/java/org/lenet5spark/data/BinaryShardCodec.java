@@ -71,7 +71,8 @@ public final class BinaryShardCodec implements ShardCodec {
     int recordSize = recordSize(rows, cols);
     float[] lut = c.normalization().lookupTable();
     FileSystem fs = HadoopFs.fs(file, conf);
-    try (OutputStream out = new BufferedOutputStream(fs.create(file, false), 1 << 20)) {
+    try (OutputStream out = new BufferedOutputStream(HadoopFs.createInExistingFolder(fs, file,
+        false, 1 << 16, fs.getDefaultBlockSize(file)), 1 << 20)) {
       ByteBuffer header = ByteBuffer.allocate(HEADER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
       header.put(MAGIC);
       header.putShort((short) VERSION);
@@ -94,7 +95,7 @@ public final class BinaryShardCodec implements ShardCodec {
       for (int i = c.start(); i < c.start() + c.count(); i++) {
         record.clear();
         record.putInt(labels[i] & 0xff);
-        record.putInt(i);
+        record.putInt(c.indexOf(i));
         int base = i * pixelsPerImage;
         for (int p = 0; p < pixelsPerImage; p++) {
           record.putFloat(lut[pixels[base + p] & 0xff]);
@@ -208,6 +209,22 @@ public final class BinaryShardCodec implements ShardCodec {
       ExampleChecks.examples(features, labels, n, pixels, file.toString(), consumed);
       consumed += n;
       return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      int k = (int) Math.min(n, count - consumed);
+      if (k <= 0) {
+        return 0;
+      }
+      try {
+        in.skipNBytes((long) k * recordSize);
+      } catch (EOFException e) {
+        throw new BadInputException(file + ": truncated shard: header announces " + count
+            + " records, body ends before record " + (consumed + k));
+      }
+      consumed += k;
+      return k;
     }
 
     @Override

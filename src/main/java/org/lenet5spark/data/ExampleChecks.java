@@ -184,6 +184,29 @@ public final class ExampleChecks {
             + m.classHistogram().get(c));
       }
     }
+    expansion(m, source);
+  }
+
+  /** An expanded training split: K copies of n originals make its count. */
+  private static void expansion(Manifest m, String source) {
+    Manifest.Expansion e = m.expansion();
+    if (e == null) {
+      return;
+    }
+    if (!"train".equals(m.split())) {
+      throw field(source, "expansion", "present", "absent in a " + m.split() + " split");
+    }
+    if (e.copies() < 1 || e.copies() > DatasetPreparer.MAX_EXPANSION) {
+      throw field(source, "expansion.copies", e.copies(), "1 to "
+          + DatasetPreparer.MAX_EXPANSION);
+    }
+    if (e.deformations() == null) {
+      throw field(source, "expansion.deformations", null, "the deformation parameters");
+    }
+    if (e.originals() <= 0 || e.originals() * (e.copies() + 1L) != m.count()) {
+      throw field(source, "expansion.originals", e.originals(), "count / (copies + 1) = "
+          + m.count() + " / " + (e.copies() + 1));
+    }
   }
 
   private static void normalization(Manifest.NormalizationInfo n, String source) {

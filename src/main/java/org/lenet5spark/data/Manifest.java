@@ -1,5 +1,9 @@
 package org.lenet5spark.data;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.List;
@@ -19,7 +23,9 @@ import org.lenet5spark.io.Json;
  * <p>The leading underscore hides the file from every reader that follows Hadoop's convention
  * (names starting with {@code _} or {@code .} are not data, like {@code _SUCCESS}), so a split
  * folder is a Parquet table for Spark SQL and other tools. Data prepared by earlier versions names
- * it {@link #LEGACY_FILE_NAME}; it is still read (the content is the same).
+ * it {@link #LEGACY_FILE_NAME}; it is still read (the content is the same). An expanded training
+ * split ({@code prepare --expand}) also records its {@link Expansion}; the field is absent
+ * otherwise.
  */
 public record Manifest(
     int formatVersion,
@@ -32,7 +38,8 @@ public record Manifest(
     NormalizationInfo normalization,
     List<Long> classHistogram,
     List<SourceFile> sources,
-    List<Shard> shards) implements Serializable {
+    List<Shard> shards,
+    @JsonInclude(JsonInclude.Include.NON_NULL) Expansion expansion) implements Serializable {
 
   /** File name of a split's manifest (hidden from Parquet readers by its underscore). */
   public static final String FILE_NAME = "_manifest.json";
@@ -56,6 +63,31 @@ public record Manifest(
   /** One shard file of the split. */
   public record Shard(String file, long count, long firstIndex, long bytes, String crc32,
       List<Long> classHistogram) implements Serializable {
+  }
+
+  /**
+   * A manifest without expansion (every split but an expanded training split, and all data
+   * prepared by earlier versions).
+   */
+  public Manifest(int formatVersion, String split, String format, long count,
+      List<Integer> shape, String dtype, String byteOrder, NormalizationInfo normalization,
+      List<Long> classHistogram, List<SourceFile> sources, List<Shard> shards) {
+    this(formatVersion, split, format, count, shape, dtype, byteOrder, normalization,
+        classHistogram, sources, shards, null);
+  }
+
+  /**
+   * How {@code prepare --expand} grew a training split: the {@code originals} images of the
+   * source files come first (indices {@code 0 .. originals - 1}), then {@code copies} deformed
+   * copies of each, copy {@code k} of image {@code i} at index {@code k * originals + i}.
+   *
+   * @param copies deformed copies of each original image (K)
+   * @param seed seed of the deformations
+   * @param originals number of original images
+   * @param deformations the deformation parameters
+   */
+  public record Expansion(int copies, long seed, long originals, Deformations deformations)
+      implements Serializable {
   }
 
   /** Image height. */
@@ -102,10 +134,29 @@ public record Manifest(
       throw new BadInputException("missing " + FILE_NAME + " in " + splitDir
           + " (is this the output of 'prepare'?)");
     }
-    Manifest m = Json.parse(HadoopFs.readString(file, conf, MAX_BYTES), Manifest.class,
-        file.toString());
+    Manifest m = parse(HadoopFs.readString(file, conf, MAX_BYTES), file.toString());
     m.check(file.toString());
     return m;
+  }
+
+  /**
+   * Parses a manifest; {@code expansion} is optional (written only for an expanded training
+   * split), every other field required.
+   */
+  static Manifest parse(String json, String source) {
+    JsonNode tree = Json.parse(json, JsonNode.class, source);
+    if (tree instanceof ObjectNode object && !object.has("expansion")) {
+      object.putNull("expansion");
+    }
+    try {
+      Manifest m = Json.mapper().treeToValue(tree, Manifest.class);
+      if (m == null) {
+        throw new BadInputException(source + ": empty JSON document");
+      }
+      return m;
+    } catch (JsonProcessingException e) {
+      throw new BadInputException(source + ": invalid JSON: " + e.getOriginalMessage());
+    }
   }
 
   /** Writes {@code <splitDir>/_manifest.json} atomically. */
@@ -113,7 +164,7 @@ public record Manifest(
     HadoopFs.writeStringAtomically(new Path(splitDir, FILE_NAME), conf, Json.pretty(this));
   }
 
-  private void check(String source) {
+  void check(String source) {
     ExampleChecks.manifest(this, source);
   }
 }

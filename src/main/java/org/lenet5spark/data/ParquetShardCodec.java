@@ -38,7 +38,7 @@ import org.lenet5spark.io.HadoopFs;
  * <pre>
  * message lenet5_digit {
  *   required int32 label;             // 0-9
- *   required int32 index;             // position of the image in its source IDX file
+ *   required int32 index;             // position in the split (see docs/DATA_FORMATS.md)
  *   required binary pixels;           // rows*cols float32, little-endian, row-major
  *   required binary split (STRING);   // "train" or "test"
  * }
@@ -100,7 +100,7 @@ public final class ParquetShardCodec implements ShardCodec {
         }
         Group g = groups.newGroup()
             .append("label", labels[i] & 0xff)
-            .append("index", i)
+            .append("index", c.indexOf(i))
             .append("pixels", Binary.fromConstantByteArray(bb.array()))
             .append("split", split);
         writer.write(g);
@@ -111,7 +111,8 @@ public final class ParquetShardCodec implements ShardCodec {
   /**
    * Where a shard is written: the file system of {@link HadoopFs#fs}, which for local files is
    * the raw one, so no {@code .crc} side file is written beside the shard (the manifest carries
-   * each shard's CRC32, and the binary format writes none either). Otherwise the same calls as
+   * each shard's CRC32, and the binary format writes none either); a shard is only created in an
+   * existing folder ({@link HadoopFs#createInExistingFolder}). Otherwise the same calls as
    * parquet-hadoop's {@code HadoopOutputFile}.
    */
   private static final class PlainOutputFile implements OutputFile {
@@ -126,14 +127,14 @@ public final class ParquetShardCodec implements ShardCodec {
 
     @Override
     public PositionOutputStream create(long blockSizeHint) throws IOException {
-      return HadoopStreams.wrap(fs.create(file, false, BUFFER_BYTES,
-          fs.getDefaultReplication(file), Math.max(fs.getDefaultBlockSize(file), blockSizeHint)));
+      return HadoopStreams.wrap(HadoopFs.createInExistingFolder(fs, file, false, BUFFER_BYTES,
+          Math.max(fs.getDefaultBlockSize(file), blockSizeHint)));
     }
 
     @Override
     public PositionOutputStream createOrOverwrite(long blockSizeHint) throws IOException {
-      return HadoopStreams.wrap(fs.create(file, true, BUFFER_BYTES,
-          fs.getDefaultReplication(file), Math.max(fs.getDefaultBlockSize(file), blockSizeHint)));
+      return HadoopStreams.wrap(HadoopFs.createInExistingFolder(fs, file, true, BUFFER_BYTES,
+          Math.max(fs.getDefaultBlockSize(file), blockSizeHint)));
     }
 
     @Override
@@ -192,6 +193,7 @@ public final class ParquetShardCodec implements ShardCodec {
     private ColumnReader index;
     private ColumnReader image;
     private long leftInGroup;
+    private int nextGroup;
     private long consumed;
 
     Reader(Path file, ParquetFileReader reader, int pixels) {
@@ -237,6 +239,40 @@ public final class ParquetShardCodec implements ShardCodec {
       return n;
     }
 
+    @Override
+    public long skip(long n) throws IOException {
+      long done = 0;
+      try {
+        while (done < n) {
+          if (leftInGroup == 0) {
+            // a whole row group is skipped without reading its pages
+            if (nextGroup < reader.getRowGroups().size()
+                && reader.getRowGroups().get(nextGroup).getRowCount() <= n - done) {
+              done += reader.getRowGroups().get(nextGroup).getRowCount();
+              reader.skipNextRowGroup();
+              nextGroup++;
+              continue;
+            }
+            if (!nextRowGroup()) {
+              break;
+            }
+          }
+          label.skip();
+          label.consume();
+          index.skip();
+          index.consume();
+          image.skip();
+          image.consume();
+          leftInGroup--;
+          done++;
+        }
+      } catch (ParquetDecodingException | IllegalArgumentException | IllegalStateException e) {
+        throw new BadInputException(file + ": corrupt Parquet shard: " + e.getMessage(), e);
+      }
+      consumed += done;
+      return done;
+    }
+
     private boolean nextRowGroup() throws IOException {
       PageReadStore pages;
       try {
@@ -247,6 +283,7 @@ public final class ParquetShardCodec implements ShardCodec {
       if (pages == null) {
         return false;
       }
+      nextGroup++;
       ColumnReadStoreImpl store = new ColumnReadStoreImpl(pages, converter, SCHEMA, createdBy);
       label = store.getColumnReader(SCHEMA.getColumnDescription(new String[] {"label"}));
       index = store.getColumnReader(SCHEMA.getColumnDescription(new String[] {"index"}));

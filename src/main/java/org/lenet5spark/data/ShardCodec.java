@@ -26,8 +26,21 @@ public interface ShardCodec {
    * @param start index of the first example of the shard in the split
    * @param count number of examples in the shard
    * @param normalization the normalisation (its table converts bytes to floats)
+   * @param firstIndex the index recorded for the example at {@code start} (the next ones follow
+   *     it): {@code start} itself for the images of the source files, the position in the
+   *     expanded split for the deformed copies of {@code prepare --expand}
    */
   record ShardContent(String split, IdxReader.Images images, IdxReader.Labels labels, int start,
-      int count, Normalization normalization) {
+      int count, Normalization normalization, int firstIndex) {
+    /** The examples {@code [start, start + count)}, recorded with their own indices. */
+    public ShardContent(String split, IdxReader.Images images, IdxReader.Labels labels,
+        int start, int count, Normalization normalization) {
+      this(split, images, labels, start, count, normalization, start);
+    }
+
+    /** The index recorded for the example at position {@code i} of the source arrays. */
+    public int indexOf(int i) {
+      return firstIndex + (i - start);
+    }
   }
 }

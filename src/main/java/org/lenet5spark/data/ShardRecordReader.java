@@ -19,4 +19,12 @@ public interface ShardRecordReader extends Closeable {
    * @return the number of examples read; 0 at the end of the shard
    */
   int read(float[] features, int[] labels, int[] indices, int max) throws IOException;
+
+  /**
+   * Skips up to {@code n} examples without returning them (the streaming path reads one slice
+   * of a shard).
+   *
+   * @return the number of examples skipped (less than {@code n} only at the end of the shard)
+   */
+  long skip(long n) throws IOException;
 }

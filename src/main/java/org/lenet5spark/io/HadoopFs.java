@@ -132,6 +132,30 @@ public final class HadoopFs {
     return false;
   }
 
+  /**
+   * Creates {@code file} only if its folder exists ({@link FileSystem#createNonRecursive}, or a
+   * check of the folder on a file system without it), never recreating a folder that was
+   * deleted: a Spark task still running after its job failed and the job's staging folder was
+   * discarded must not bring a partial output back.
+   */
+  public static FSDataOutputStream createInExistingFolder(FileSystem fs, Path file,
+      boolean overwrite, int bufferSize, long blockSize) throws IOException {
+    short replication = fs.getDefaultReplication(file);
+    try {
+      return fs.createNonRecursive(file, overwrite, bufferSize, replication, blockSize, null);
+    } catch (UnsupportedOperationException e) {
+      // below
+    } catch (IOException e) {
+      if (e.getMessage() == null || !e.getMessage().contains("unsupported")) {
+        throw e;
+      }
+    }
+    if (!fs.exists(file.getParent())) {
+      throw new FileNotFoundException("folder " + file.getParent() + " no longer exists");
+    }
+    return fs.create(file, overwrite, bufferSize, replication, blockSize);
+  }
+
   /** Writes a file atomically: a hidden temp file in the target folder, then a replacing rename. */
   public static void writeAtomically(Path target, Configuration conf, StreamWriter writer)
       throws IOException {

@@ -8,12 +8,14 @@ import java.util.stream.Collectors;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.spark.api.TrainingHook;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.lenet5spark.data.Normalization;
 import org.lenet5spark.data.ShardCatalog;
 import org.lenet5spark.data.ShardMinibatches;
+import org.lenet5spark.data.ShardStream;
 import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.spark.StageConcurrency;
 import org.nd4j.linalg.dataset.DataSet;
@@ -22,7 +24,9 @@ import org.nd4j.linalg.dataset.DataSet;
  * Fits epochs with DL4J's {@link SparkDl4jMultiLayer} and parameter averaging (the master comes
  * from {@link TrainingMasters}, whose workers bind their Spark-assigned GPU first):
  * one RDD of minibatches built once from the shards (one partition per shard), worker hooks for
- * the training loss and, with {@code --augment}, on-the-fly distortions. With the export approach
+ * the training loss and, with {@code --augment}, on-the-fly distortions. With
+ * {@code --data-path stream} there is no such RDD: every averaging round reads its own examples
+ * from the shards ({@link ShardStream}). With the export approach
  * DL4J saves the minibatches once under the export folder and reuses them every epoch. An epoch
  * in which a worker saw a non-finite minibatch loss ends with a {@link DivergedException} naming
  * the averaging round and the minibatch within the worker's share of it.
@@ -34,6 +38,16 @@ public final class SparkEngine implements TrainingEngine {
   private final TrainLossHook lossHook;
   private final Path exportDir;
   private final DeviceBindingTrainingMaster master;
+  /** The streaming data path's state (null on the cached path). */
+  private final Streaming streaming;
+
+  /**
+   * The streaming data path ({@code --data-path stream}, {@link ShardStream}): the split's
+   * blocks, dealt out anew every epoch, and what reading a round needs.
+   */
+  private record Streaming(ShardCatalog train, List<ShardStream.Block> blocks, int workers,
+      int batchSize, long seed, Broadcast<int[]> heldOut) {
+  }
 
   /**
    * @param startEpoch epochs already trained (0 for a new run); a resumed run continues DL4J's
@@ -51,7 +65,9 @@ public final class SparkEngine implements TrainingEngine {
    */
   public SparkEngine(JavaSparkContext sc, TrainOptions o, MultiLayerNetwork net,
       ShardCatalog train, Path exportDir, int startEpoch, ValidationSplit validation) {
-    this(sc, o, net, trainingMinibatches(sc, train, o.data().batchSize(), validation),
+    this(sc, o, net, streams(o) ? null
+        : trainingMinibatches(sc, train, o.data().batchSize(), validation),
+        streams(o) ? streaming(sc, o, train, validation) : null,
         train.manifest().toNormalization(), train.manifest().rows(), train.manifest().cols(),
         exportDir, startEpoch);
   }
@@ -70,6 +86,15 @@ public final class SparkEngine implements TrainingEngine {
   public SparkEngine(JavaSparkContext sc, TrainOptions o, MultiLayerNetwork net,
       JavaRDD<DataSet> batches, Normalization normalization, int rows, int cols, Path exportDir,
       int startEpoch) {
+    this(sc, o.spark().dataPath() == TrainOptions.DataPath.STREAM
+        ? o.toBuilder().dataPath(TrainOptions.DataPath.CACHED).build() : o, net, batches, null,
+        normalization, rows, cols, exportDir, startEpoch);
+  }
+
+  /** Either {@code batches} (the cached path) or {@code streaming} is given. */
+  private SparkEngine(JavaSparkContext sc, TrainOptions o, MultiLayerNetwork net,
+      JavaRDD<DataSet> batches, Streaming streaming, Normalization normalization, int rows,
+      int cols, Path exportDir, int startEpoch) {
     this.sc = sc;
     this.exportDir = exportDir;
     this.lossHook = new TrainLossHook(sc);
@@ -79,11 +104,63 @@ public final class SparkEngine implements TrainingEngine {
           o.seed() + startEpoch));
     }
     hooks.add(lossHook);
-    this.master = TrainingMasters.create(sc, o, exportDir, hooks, startEpoch,
-        Nd4jDeviceBinder.forNd4j());
+    boolean stream = o.spark().dataPath() == TrainOptions.DataPath.STREAM;
+    // a streamed round is one small RDD that DL4J trains on as it is (Direct approach)
+    this.master = TrainingMasters.create(sc, stream ? streamingMasterOptions(o) : o, exportDir,
+        hooks, startEpoch, Nd4jDeviceBinder.forNd4j());
     this.sparkNet = new SparkDl4jMultiLayer(sc, net, master);
+    this.streaming = streaming;
+    if (stream) {
+      this.trainRdd = null;
+      return;
+    }
     this.trainRdd = o.spark().repartition() == TrainOptions.Repartitioning.ALWAYS ? batches
         : onePartitionPerWorker(batches, o.spark().workers());
+  }
+
+  /** Whether the run streams its training split ({@code --data-path stream}). */
+  private static boolean streams(TrainOptions o) {
+    return o.spark().dataPath() == TrainOptions.DataPath.STREAM;
+  }
+
+  /**
+   * The streaming path's blocks of the split; the validation split's records are dropped from
+   * each block as it is read (a broadcast of the held-out indices, as on the cached path).
+   */
+  private static Streaming streaming(JavaSparkContext sc, TrainOptions o, ShardCatalog train,
+      ValidationSplit validation) {
+    return new Streaming(train, ShardStream.blocks(train.manifest(),
+        o.spark().averagingFrequency() * o.data().batchSize()), o.spark().workers(),
+        o.data().batchSize(), o.seed(),
+        validation.isEmpty() ? null : sc.broadcast(validation.indices()));
+  }
+
+  /**
+   * The options of the training master on the streaming path: DL4J's Direct approach (Export
+   * would write every round's minibatches to disk once more) with the run's other settings.
+   */
+  private static TrainOptions streamingMasterOptions(TrainOptions o) {
+    return o.toBuilder().approach(TrainOptions.Approach.DIRECT).build();
+  }
+
+  /**
+   * One epoch on the streaming path: one {@code fit} per averaging round, each on the round's own
+   * RDD ({@link ShardStream#round}), which holds at most {@code workers x averagingFrequency}
+   * minibatches, so DL4J trains it as one round without splitting it; it is released once the
+   * round is averaged.
+   */
+  private void fitStreamedEpoch(int epoch) {
+    Streaming st = streaming;
+    for (List<ShardStream.Block> round : ShardStream.rounds(st.blocks(), st.workers(),
+        st.seed(), epoch)) {
+      JavaRDD<DataSet> rdd = ShardStream.round(sc, st.train(), round, st.batchSize(), st.seed(),
+          epoch, st.heldOut());
+      try {
+        sparkNet.fit(rdd);
+      } finally {
+        rdd.unpersist(false);
+      }
+    }
   }
 
   /**
@@ -150,7 +227,11 @@ public final class SparkEngine implements TrainingEngine {
     sparkNet.getNetwork().setLearningRate(learningRate);
     lossHook.reset();
     long t0 = System.nanoTime();
-    sparkNet.fit(trainRdd);
+    if (streaming != null) {
+      fitStreamedEpoch(epoch);
+    } else {
+      sparkNet.fit(trainRdd);
+    }
     double seconds = (System.nanoTime() - t0) / 1e9;
     lossHook.firstNonFinite().ifPresent(at -> {
       throw new DivergedException("loss", at.loss(), "epoch " + epoch + ", averaging round "
@@ -163,7 +244,9 @@ public final class SparkEngine implements TrainingEngine {
   @Override
   public void close() throws IOException {
     try {
-      trainRdd.unpersist(false);
+      if (trainRdd != null) {
+        trainRdd.unpersist(false);
+      }
     } catch (RuntimeException ignored) {
       // the context may already be gone
     }

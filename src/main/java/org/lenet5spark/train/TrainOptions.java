@@ -68,6 +68,8 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
    * averaging round (2.8x slower epochs on local-cluster, docs/performance.md).
    */
   public static final String DEFAULT_STORAGE_LEVEL = "MEMORY_ONLY";
+  /** Default data path of the Spark engine: chosen from the data size and the memory. */
+  public static final String DEFAULT_DATA_PATH = "auto";
   /** Default repartitioning: only when needed (measured 4% faster than DL4J's "always"). */
   public static final String DEFAULT_REPARTITION = "when-needed";
   /** Default seed. */
@@ -279,6 +281,38 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
   }
 
   /**
+   * How the Spark engine feeds the training split to its workers ({@code --data-path}):
+   * "cached" (one RDD of every minibatch, cached at the storage level, split by DL4J every
+   * averaging round), "stream" (each round reads its examples from the shards,
+   * {@code data.ShardStream}: executor memory does not grow with the data) or "auto" (stream
+   * when the estimated cached size exceeds the cache budget).
+   */
+  public enum DataPath implements Choice {
+    /** Stream when the cached split would exceed the cache budget, else cache. */
+    AUTO("auto"),
+    /** One cached RDD of every minibatch. */
+    CACHED("cached"),
+    /** Every round reads its examples from the shards. */
+    STREAM("stream");
+
+    private final String spelling;
+
+    DataPath(String spelling) {
+      this.spelling = spelling;
+    }
+
+    @Override
+    public String spelling() {
+      return spelling;
+    }
+
+    /** The data path spelled {@code value} (any case), else bad input. */
+    public static DataPath parse(String value) {
+      return choose(values(), "--data-path", value);
+    }
+  }
+
+  /**
    * What {@code --resume} does when the newest checkpoint cannot be trusted
    * ({@code --on-bad-checkpoint}).
    */
@@ -480,10 +514,21 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
    * @param repartition when DL4J repartitions each averaging round's data
    * @param exportDir folder for exported minibatches, on the same file system as the output
    *     (null: {@code <output>/_scratch})
+   * @param dataPath how the training split reaches the workers
+   * @param cacheBudget bytes the cached training split may take on the executors before "auto"
+   *     streams it (0: half the executors' memory)
    */
   public record SparkOptions(int workers, int averagingFrequency, int prefetch,
       int aggregationDepth, Approach approach, Storage storageLevel, Repartitioning repartition,
-      Path exportDir) {
+      Path exportDir, DataPath dataPath, long cacheBudget) {
+
+    /** The options with the default data path and cache budget. */
+    public SparkOptions(int workers, int averagingFrequency, int prefetch, int aggregationDepth,
+        Approach approach, Storage storageLevel, Repartitioning repartition, Path exportDir) {
+      this(workers, averagingFrequency, prefetch, aggregationDepth, approach, storageLevel,
+          repartition, exportDir, DataPath.parse(DEFAULT_DATA_PATH), 0);
+    }
+
     public SparkOptions {
       require(workers >= 1 && workers <= 100_000, "--workers must be at least 1");
       require(averagingFrequency >= 1, "--averaging-frequency must be at least 1");
@@ -493,6 +538,8 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
       require(approach != null, "--training-approach is required");
       require(storageLevel != null, "--storage-level is required");
       require(repartition != null, "--repartition is required");
+      require(dataPath != null, "--data-path is required");
+      require(cacheBudget >= 0, "--cache-budget must be 0 (automatic) or more bytes");
     }
   }
 
@@ -574,6 +621,7 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
         .prefetch(spark.prefetch()).aggregationDepth(spark.aggregationDepth())
         .approach(spark.approach()).storageLevel(spark.storageLevel())
         .repartition(spark.repartition()).exportDir(spark.exportDir())
+        .dataPath(spark.dataPath()).cacheBudget(spark.cacheBudget())
         .updater(optimiser.updater()).learningRate(optimiser.learningRate())
         .lrDecay(optimiser.lrDecay()).l2(optimiser.l2()).resume(output.resume())
         .overwrite(output.overwrite()).keepCheckpoints(output.keepCheckpoints())
@@ -602,6 +650,8 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
     private Storage storageLevel = Storage.parse(DEFAULT_STORAGE_LEVEL);
     private Repartitioning repartition = Repartitioning.parse(DEFAULT_REPARTITION);
     private Path exportDir;
+    private DataPath dataPath = DataPath.parse(DEFAULT_DATA_PATH);
+    private long cacheBudget;
     private Updater updater = Updater.parse(DEFAULT_UPDATER);
     private double learningRate = DEFAULT_LEARNING_RATE;
     private double lrDecay = DEFAULT_LR_DECAY;
@@ -710,6 +760,18 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
       return this;
     }
 
+    /** {@link SparkOptions#dataPath}. */
+    public Builder dataPath(DataPath value) {
+      dataPath = value;
+      return this;
+    }
+
+    /** {@link SparkOptions#cacheBudget} (0: automatic). */
+    public Builder cacheBudget(long value) {
+      cacheBudget = value;
+      return this;
+    }
+
     /** {@link OptimiserOptions#updater}. */
     public Builder updater(Updater value) {
       updater = value;
@@ -786,7 +848,7 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
     public TrainOptions build() {
       DataOptions d = new DataOptions(data, batchSize, augment);
       SparkOptions s = new SparkOptions(workers, averagingFrequency, prefetch, aggregationDepth,
-          approach, storageLevel, repartition, exportDir);
+          approach, storageLevel, repartition, exportDir, dataPath, cacheBudget);
       OptimiserOptions opt = new OptimiserOptions(updater, learningRate, lrDecay, l2);
       OutputOptions out = new OutputOptions(output, resume, overwrite, keepCheckpoints,
           onBadCheckpoint);
@@ -848,6 +910,10 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
     m.put("lr_decay_per_epoch", optimiser.lrDecay());
     m.put("l2", optimiser.l2());
     m.put("augment", data.augment());
+    if (onSpark && spark.dataPath() == DataPath.STREAM) {
+      // absent otherwise, as in the checkpoints of earlier versions (all cached)
+      m.put("data_path", spark.dataPath().spelling());
+    }
     return m;
   }
 
@@ -865,6 +931,8 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
     m.put("aggregation_depth", spark.aggregationDepth());
     m.put("storage_level", spark.storageLevel().spelling());
     m.put("repartition", spark.repartition().spelling());
+    m.put("data_path", spark.dataPath().spelling());
+    m.put("cache_budget", spark.cacheBudget());
     m.put("export_dir", Redact.uri(spark.exportDir()));
     m.put("keep_checkpoints", output.keepCheckpoints());
     m.put("resume", output.resume());

@@ -84,8 +84,9 @@ public final class TrainingRun {
    * context for the spark engine, null for the local engine (whose Hadoop settings then come from
    * {@code conf}); progress lines for a person go to {@code console}.
    */
-  public static Result run(JavaSparkContext sc, Configuration conf, TrainOptions o,
+  public static Result run(JavaSparkContext sc, Configuration conf, TrainOptions options,
       PrintStream console) throws IOException {
+    TrainOptions o = sc == null ? options : DataPathChoice.resolve(sc, options, conf);
     try (OutputLock lock = OutputLock.acquire(o.output().dir(), conf, "train");
         RunOutput target = RunOutput.open(o, conf, lock)) {
       return runLocked(sc, conf, o, target, console);

@@ -60,6 +60,8 @@ class TrainOptionsCliTest {
           "aggregation_depth" : 2,
           "storage_level" : "MEMORY_ONLY",
           "repartition" : "when-needed",
+          "data_path" : "auto",
+          "cache_budget" : 0,
           "export_dir" : null,
           "keep_checkpoints" : 3,
           "resume" : false,
@@ -97,6 +99,8 @@ class TrainOptionsCliTest {
           "aggregation_depth" : 3,
           "storage_level" : "MEMORY_AND_DISK_SER",
           "repartition" : "never",
+          "data_path" : "stream",
+          "cache_budget" : 2147483648,
           "export_dir" : "file:/x",
           "keep_checkpoints" : 5,
           "resume" : true,
@@ -114,7 +118,8 @@ class TrainOptionsCliTest {
         "Previous", "--export-dir", "/x", "--kernels", "stock", "--variant", "classic",
         "--epochs", "3", "--workers", "4", "--batch-size", "16", "--averaging-frequency", "5",
         "--prefetch", "0", "--aggregation-depth", "3", "--seed", "9", "--learning-rate", "0.01",
-        "--lr-decay", "1", "--l2", "0.0001", "--augment", "--resume", "--keep-checkpoints", "5"));
+        "--lr-decay", "1", "--l2", "0.0001", "--augment", "--resume", "--keep-checkpoints", "5",
+        "--data-path", "Stream", "--cache-budget", "2G"));
     String spark = config("train", "--data", "/d", "--output", "/o", "--engine", "spark",
         "--training-approach", "export", "--repartition", "When-Needed", "--updater",
         "nesterov", "--storage-level", "OFF_HEAP");
@@ -131,6 +136,9 @@ class TrainOptionsCliTest {
       {"--engine", "gpu", "--engine must be spark or local"},
       {"--training-approach", "x", "--training-approach must be auto, export or direct"},
       {"--repartition", "sometimes", "--repartition must be always, when-needed or never"},
+      {"--data-path", "disk", "--data-path must be auto, cached or stream"},
+      {"--cache-budget", "lots", "--cache-budget must be a size above 0 such as 512m or 4g"},
+      {"--cache-budget", "0", "--cache-budget must be a size above 0 such as 512m or 4g"},
       {"--repartition", "when_needed", "--repartition must be always, when-needed or never"},
       {"--storage-level", "disk", "--storage-level: unknown Spark storage level DISK"},
       {"--updater", "rmsprop", "--updater must be adam, nesterov or sgd"},

@@ -1,0 +1,171 @@
+package org.lenet5spark.data;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.lenet5spark.compat.Dl4jWorkarounds;
+import org.lenet5spark.io.SerializableHadoopConf;
+import org.nd4j.linalg.dataset.DataSet;
+
+/**
+ * The streaming data path of the Spark engine ({@code train --data-path stream}): instead of one
+ * cached RDD of every minibatch, each averaging round gets a small RDD that reads its examples
+ * from the shards when the round runs, so no executor holds more than one round's share of the
+ * data, whatever the size of the split.
+ *
+ * <p>The split is cut into blocks: consecutive examples of one shard, as many as one worker fits
+ * in one averaging round ({@code averagingFrequency * batchSize}; a shard's last block may be
+ * shorter). Every epoch the blocks are shuffled with a generator seeded by the run's seed and the
+ * epoch, and dealt out {@code workers} at a time, one round after another; a task reads its block
+ * (skipping to its start in the shard), shuffles the block's examples with its own seeded
+ * generator and cuts them into minibatches. Every example is seen once per epoch, and the order
+ * depends only on the data, the seed, the epoch and the settings: a recomputed partition (a lost
+ * executor, DL4J's count before training) reads the same examples in the same order, and a run
+ * resumed at epoch {@code k} reads what the uninterrupted run would have.
+ */
+public final class ShardStream {
+  /** Bytes of one example's one-hot label in a cached minibatch (10 float32). */
+  private static final int LABEL_BYTES = IdxReader.NUM_CLASSES * 4;
+
+  private ShardStream() {
+  }
+
+  /** Consecutive examples {@code [offset, offset + count)} of shard {@code shard}. */
+  public record Block(int shard, long offset, int count) implements Serializable {
+  }
+
+  /**
+   * The estimated size of the training split cached as deserialised minibatches (what
+   * {@code MEMORY_ONLY} holds): its float32 pixels and one-hot labels.
+   */
+  public static long cachedBytes(Manifest m) {
+    return m.count() * ((long) m.rows() * m.cols() * 4 + LABEL_BYTES);
+  }
+
+  /** The blocks of a split, in shard order: at most {@code examplesPerBlock} examples each. */
+  public static List<Block> blocks(Manifest m, int examplesPerBlock) {
+    List<Block> out = new ArrayList<>();
+    for (int s = 0; s < m.shards().size(); s++) {
+      long n = m.shards().get(s).count();
+      for (long off = 0; off < n; off += examplesPerBlock) {
+        out.add(new Block(s, off, (int) Math.min(examplesPerBlock, n - off)));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The rounds of one epoch: the blocks shuffled by a generator seeded by {@code seed} and
+   * {@code epoch}, then {@code workers} per round (the last round may have fewer).
+   */
+  public static List<List<Block>> rounds(List<Block> blocks, int workers, long seed,
+      int epoch) {
+    List<Block> order = new ArrayList<>(blocks);
+    Collections.shuffle(order, new java.util.Random(Deformations.imageSeed(seed, epoch, -1)));
+    List<List<Block>> rounds = new ArrayList<>();
+    for (int i = 0; i < order.size(); i += workers) {
+      rounds.add(List.copyOf(order.subList(i, Math.min(order.size(), i + workers))));
+    }
+    return rounds;
+  }
+
+  /**
+   * The minibatches of one round: one partition per block, each reading its block from its shard
+   * when computed; the records whose indices {@code heldOut} lists (sorted; null: none) are
+   * dropped as they are read (the validation split, never trained on).
+   */
+  public static JavaRDD<DataSet> round(JavaSparkContext sc, ShardCatalog catalog,
+      List<Block> blocks, int batchSize, long seed, int epoch, Broadcast<int[]> heldOut) {
+    List<String> paths = new ArrayList<>();
+    for (Path p : catalog.shards()) {
+      paths.add(p.toString());
+    }
+    Manifest m = catalog.manifest();
+    SerializableHadoopConf conf = new SerializableHadoopConf(sc.hadoopConfiguration());
+    ShardFormat format = m.shardFormat();
+    int rows = m.rows();
+    int cols = m.cols();
+    return sc.parallelize(blocks, blocks.size()).mapPartitions(it -> {
+      Dl4jWorkarounds.apply();
+      List<DataSet> out = new ArrayList<>();
+      while (it.hasNext()) {
+        Block b = it.next();
+        out.addAll(read(b, paths.get(b.shard()), format, conf.get(), rows, cols, batchSize,
+            seed, epoch, heldOut == null ? null : heldOut.value()));
+      }
+      return out.iterator();
+    });
+  }
+
+  /**
+   * Reads one block from its shard and cuts it, in a seeded random order, into minibatches of
+   * {@code batchSize} (the last may be smaller).
+   */
+  static List<DataSet> read(Block b, String shard, ShardFormat format, Configuration conf,
+      int rows, int cols, int batchSize, long seed, int epoch, int[] heldOut) {
+    int size = rows * cols;
+    float[] features = new float[b.count() * size];
+    int[] labels = new int[b.count()];
+    int[] indices = new int[b.count()];
+    try (ShardRecordReader r = format.codec().open(new Path(shard), conf, rows, cols)) {
+      if (r.skip(b.offset()) != b.offset()) {
+        throw new IllegalStateException(shard + " ends before example " + b.offset());
+      }
+      float[] f = new float[Math.min(b.count(), 256) * size];
+      int[] l = new int[f.length / size];
+      int[] ix = new int[l.length];
+      int at = 0;
+      while (at < b.count()) {
+        int got = r.read(f, l, ix, Math.min(l.length, b.count() - at));
+        if (got == 0) {
+          throw new IllegalStateException(shard + " ends inside block " + b);
+        }
+        System.arraycopy(f, 0, features, at * size, got * size);
+        System.arraycopy(l, 0, labels, at, got);
+        System.arraycopy(ix, 0, indices, at, got);
+        at += got;
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    // the block's examples that may be trained on, in the shard's order
+    int kept = 0;
+    int[] order = new int[b.count()];
+    for (int i = 0; i < b.count(); i++) {
+      if (heldOut == null || Arrays.binarySearch(heldOut, indices[i]) < 0) {
+        order[kept++] = i;
+      }
+    }
+    order = Arrays.copyOf(order, kept);
+    SplittableRandom random = new SplittableRandom(
+        Deformations.imageSeed(seed, epoch, indices.length == 0 ? 0 : indices[0]));
+    for (int i = order.length - 1; i > 0; i--) {
+      int j = random.nextInt(i + 1);
+      int t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+    List<DataSet> out = new ArrayList<>();
+    float[] bf = new float[Math.max(1, Math.min(batchSize, order.length)) * size];
+    int[] bl = new int[bf.length / Math.max(1, size)];
+    for (int start = 0; start < order.length; start += batchSize) {
+      int n = Math.min(batchSize, order.length - start);
+      for (int i = 0; i < n; i++) {
+        System.arraycopy(features, order[start + i] * size, bf, i * size, size);
+        bl[i] = labels[order[start + i]];
+      }
+      out.add(ShardMinibatches.toDataSet(bf, bl, 0, n, rows, cols));
+    }
+    return out;
+  }
+}
