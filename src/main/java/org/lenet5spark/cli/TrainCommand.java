@@ -92,6 +92,13 @@ final class TrainCommand implements Callable<Integer> {
           + "--data-path auto streams it (default: half the executors' memory).")
   String cacheBudget;
 
+  @Option(names = "--distributed-eval",
+      description = "Evaluate the test split on the executors after every epoch (the averaged "
+          + "model broadcast once, one task per shard; the same confusion matrix as on the "
+          + "driver). Automatic from 200,000 test examples; the validation split is always "
+          + "evaluated on the driver.")
+  boolean distributedEval;
+
   @Option(names = "--repartition", defaultValue = TrainOptions.DEFAULT_REPARTITION,
       paramLabel = "always|when-needed|never",
       description = "When DL4J repartitions each averaging round's data (default: "
@@ -230,6 +237,7 @@ final class TrainCommand implements Callable<Integer> {
         .repartition(TrainOptions.Repartitioning.parse(repartition))
         .dataPath(TrainOptions.DataPath.parse(dataPath))
         .cacheBudget(bytes("--cache-budget", cacheBudget))
+        .distributedEval(distributedEval)
         .updater(TrainOptions.Updater.parse(updater))
         .onBadCheckpoint(TrainOptions.OnBadCheckpoint.parse(onBadCheckpoint))
         .epochs(epochs)

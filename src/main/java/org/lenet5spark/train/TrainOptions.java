@@ -107,6 +107,8 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
         && spark != null && optimiser != null && output != null && selection != null,
         "incomplete training options");
     require(epochs >= 1 && epochs <= 100_000, "--epochs must be at least 1");
+    require(!spark.distributedEval() || engine == Engine.SPARK,
+        "--distributed-eval needs --engine spark (the local engine has no executors)");
   }
 
   /** One value of a closed set of an option's values. */
@@ -517,16 +519,20 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
    * @param dataPath how the training split reaches the workers
    * @param cacheBudget bytes the cached training split may take on the executors before "auto"
    *     streams it (0: half the executors' memory)
+   * @param distributedEval evaluate the test split on the executors after every epoch
+   *     ({@code --distributed-eval}; without it, on the driver below
+   *     {@code eval.DistributedEvaluator.AUTO_THRESHOLD} test examples and on the executors from
+   *     there on)
    */
   public record SparkOptions(int workers, int averagingFrequency, int prefetch,
       int aggregationDepth, Approach approach, Storage storageLevel, Repartitioning repartition,
-      Path exportDir, DataPath dataPath, long cacheBudget) {
+      Path exportDir, DataPath dataPath, long cacheBudget, boolean distributedEval) {
 
     /** The options with the default data path and cache budget. */
     public SparkOptions(int workers, int averagingFrequency, int prefetch, int aggregationDepth,
         Approach approach, Storage storageLevel, Repartitioning repartition, Path exportDir) {
       this(workers, averagingFrequency, prefetch, aggregationDepth, approach, storageLevel,
-          repartition, exportDir, DataPath.parse(DEFAULT_DATA_PATH), 0);
+          repartition, exportDir, DataPath.parse(DEFAULT_DATA_PATH), 0, false);
     }
 
     public SparkOptions {
@@ -622,6 +628,7 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
         .approach(spark.approach()).storageLevel(spark.storageLevel())
         .repartition(spark.repartition()).exportDir(spark.exportDir())
         .dataPath(spark.dataPath()).cacheBudget(spark.cacheBudget())
+        .distributedEval(spark.distributedEval())
         .updater(optimiser.updater()).learningRate(optimiser.learningRate())
         .lrDecay(optimiser.lrDecay()).l2(optimiser.l2()).resume(output.resume())
         .overwrite(output.overwrite()).keepCheckpoints(output.keepCheckpoints())
@@ -652,6 +659,7 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
     private Path exportDir;
     private DataPath dataPath = DataPath.parse(DEFAULT_DATA_PATH);
     private long cacheBudget;
+    private boolean distributedEval;
     private Updater updater = Updater.parse(DEFAULT_UPDATER);
     private double learningRate = DEFAULT_LEARNING_RATE;
     private double lrDecay = DEFAULT_LR_DECAY;
@@ -766,6 +774,12 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
       return this;
     }
 
+    /** {@link SparkOptions#distributedEval}. */
+    public Builder distributedEval(boolean value) {
+      distributedEval = value;
+      return this;
+    }
+
     /** {@link SparkOptions#cacheBudget} (0: automatic). */
     public Builder cacheBudget(long value) {
       cacheBudget = value;
@@ -848,7 +862,8 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
     public TrainOptions build() {
       DataOptions d = new DataOptions(data, batchSize, augment);
       SparkOptions s = new SparkOptions(workers, averagingFrequency, prefetch, aggregationDepth,
-          approach, storageLevel, repartition, exportDir, dataPath, cacheBudget);
+          approach, storageLevel, repartition, exportDir, dataPath, cacheBudget,
+          distributedEval);
       OptimiserOptions opt = new OptimiserOptions(updater, learningRate, lrDecay, l2);
       OutputOptions out = new OutputOptions(output, resume, overwrite, keepCheckpoints,
           onBadCheckpoint);
@@ -933,6 +948,7 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
     m.put("repartition", spark.repartition().spelling());
     m.put("data_path", spark.dataPath().spelling());
     m.put("cache_budget", spark.cacheBudget());
+    m.put("distributed_eval", spark.distributedEval());
     m.put("export_dir", Redact.uri(spark.exportDir()));
     m.put("keep_checkpoints", output.keepCheckpoints());
     m.put("resume", output.resume());

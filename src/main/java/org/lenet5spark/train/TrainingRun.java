@@ -19,6 +19,7 @@ import org.lenet5spark.data.ExampleBlock;
 import org.lenet5spark.data.Normalization;
 import org.lenet5spark.data.ShardCatalog;
 import org.lenet5spark.errors.BadInputException;
+import org.lenet5spark.eval.DistributedEvaluator;
 import org.lenet5spark.eval.EvalResult;
 import org.lenet5spark.eval.Evaluator;
 import org.lenet5spark.io.Checksums;
@@ -176,7 +177,10 @@ public final class TrainingRun {
       net = LeNet5.build(o.variant(), o.kernels(), o.seed(), o.newUpdater(), o.optimiser().l2());
     }
     int start = epochs.size();
-    ExampleBlock testBlock = ExampleBlock.read(test, conf);
+    // a test split too large for the driver (or --distributed-eval) is evaluated on the executors
+    boolean testOnExecutors = sc != null && (o.spark().distributedEval()
+        || test.count() >= DistributedEvaluator.AUTO_THRESHOLD);
+    ExampleBlock testBlock = testOnExecutors ? null : ExampleBlock.read(test, conf);
     ExampleBlock validationBlock = split.isEmpty() ? null : trainBlock != null
         ? split.select(trainBlock, true) : split.readHeldOut(train, conf);
     ExampleBlock trainOnly = trainBlock == null ? null
@@ -210,7 +214,9 @@ public final class TrainingRun {
               + " (mean over its minibatches)");
         }
         long t1 = System.nanoTime();
-        EvalResult ev = Evaluator.evaluate(engine.network(), testBlock, EVAL_BATCH);
+        EvalResult ev = testOnExecutors
+            ? DistributedEvaluator.evaluate(sc, engine.network(), test, EVAL_BATCH)
+            : Evaluator.evaluate(engine.network(), testBlock, EVAL_BATCH);
         if (!Double.isFinite(ev.loss())) {
           throw new DivergedException("test loss", ev.loss(), "epoch " + epoch
               + ", after its last minibatch");

@@ -131,6 +131,45 @@ class DistributedEvaluatorTest {
     }
   }
 
+  @Test
+  void trainWithDistributedEvalRecordsWhatTheDriverMeasuresOfEachCheckpoint() throws IOException {
+    Path run = tmp.resolve("run-distributed-eval");
+    CliRun r = CliRun.of("train", "--engine", "spark", "--master", "local[2]", "--data",
+        data.toString(), "--output", run.toString(), "--epochs", "2", "--seed", "7",
+        "--keep-checkpoints", "2", "--keep", "last", "--distributed-eval");
+    assertEquals(0, r.code(), r.err());
+    JsonNode config = Json.mapper().readTree(run.resolve("run.json").toFile()).get("config");
+    assertTrue(config.get("distributed_eval").asBoolean(), config.toString());
+    java.util.List<String> metrics = java.nio.file.Files.readAllLines(
+        run.resolve("metrics.jsonl"));
+    java.util.List<String> confusions = java.nio.file.Files.readAllLines(
+        run.resolve("confusion.jsonl"));
+    assertEquals(2, metrics.size());
+    for (int epoch = 1; epoch <= 2; epoch++) {
+      JsonNode recorded = Json.mapper().readTree(metrics.get(epoch - 1));
+      JsonNode confusion = Json.mapper().readTree(confusions.get(epoch - 1));
+      Path checkpoint = run.resolve(String.format("checkpoints/epoch-%04d/model.zip", epoch));
+      // the same checkpoint evaluated on the driver, by the evaluate command
+      CliRun driver = CliRun.of("evaluate", "--model", checkpoint.toString(), "--data",
+          data.toString(), "--json");
+      assertEquals(0, driver.code(), driver.err());
+      JsonNode d = Json.mapper().readTree(driver.out());
+      assertFalse(d.get("distributed").asBoolean());
+      assertEquals(d.get("confusion"), confusion.get("confusion"), "epoch " + epoch);
+      assertEquals(d.get("accuracy").asDouble(), recorded.get("test_accuracy").asDouble());
+      assertEquals(d.get("loss").asDouble(), recorded.get("test_loss").asDouble(),
+          1e-9 * d.get("loss").asDouble());
+    }
+  }
+
+  @Test
+  void distributedEvalNeedsTheSparkEngine() {
+    CliRun r = CliRun.of("train", "--engine", "local", "--data", data.toString(), "--output",
+        tmp.resolve("run-local-distributed").toString(), "--epochs", "1", "--distributed-eval");
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.errorLines().contains("--distributed-eval needs --engine spark"), r.err());
+  }
+
   private static void assertSame(EvalResult driver, EvalResult executors) {
     assertEquals(driver.count(), executors.count());
     assertArrayEquals(driver.confusion(), executors.confusion());
