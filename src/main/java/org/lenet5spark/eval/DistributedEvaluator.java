@@ -19,6 +19,7 @@ import org.lenet5spark.io.SerializableHadoopConf;
 import org.lenet5spark.model.LeNet5;
 import org.lenet5spark.model.ModelStore;
 import org.lenet5spark.model.ScoringModel;
+import org.lenet5spark.spark.StageResources;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -99,7 +100,8 @@ public final class DistributedEvaluator {
         return Collections.singletonList(counts).iterator();
       };
       long t0 = System.nanoTime();
-      EvalCounts total = sc.parallelize(paths, Math.max(1, paths.size())).mapPartitions(task)
+      EvalCounts total = StageResources.forGpuTasks(sc,
+          sc.parallelize(paths, Math.max(1, paths.size()))).mapPartitions(task)
           .reduce(EvalCounts::merge);
       EvalResult r = total.result();
       if (r.count() != split.count()) {

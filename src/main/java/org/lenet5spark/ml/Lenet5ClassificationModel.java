@@ -38,6 +38,7 @@ import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.model.LeNet5;
 import org.lenet5spark.model.ModelStore;
 import org.lenet5spark.model.ScoringModel;
+import org.lenet5spark.spark.StageResources;
 import scala.Option;
 
 /**
@@ -236,7 +237,9 @@ public final class Lenet5ClassificationModel extends Model<Lenet5ClassificationM
         new PixelColumn(str(featuresCol), (Boolean) $(rawPixels), normalization),
         LeNet5.Kernels.parse(str(kernels)), !str(predictionCol).isEmpty(),
         !str(probabilityCol).isEmpty(), !str(rawPredictionCol).isEmpty());
-    JavaRDD<Row> rows = dataset.toDF().javaRDD().mapPartitions(scoring.function(model));
+    JavaRDD<Row> rows = StageResources.forGpuTasks(JavaSparkContext.fromSparkContext(
+        dataset.sparkSession().sparkContext()), dataset.toDF().javaRDD())
+        .mapPartitions(scoring.function(model));
     return dataset.sparkSession().createDataFrame(rows, outSchema);
   }
 

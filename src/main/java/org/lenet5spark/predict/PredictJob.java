@@ -32,6 +32,7 @@ import org.lenet5spark.model.LeNet5;
 import org.lenet5spark.model.ModelStore;
 import org.lenet5spark.model.ScoringModel;
 import org.lenet5spark.spark.SparkContexts;
+import org.lenet5spark.spark.StageResources;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -200,7 +201,8 @@ public final class PredictJob {
           }
           return out.iterator();
         };
-        return sc.parallelize(paths, paths.size()).mapPartitions(task);
+        return StageResources.forGpuTasks(sc, sc.parallelize(paths, paths.size()))
+            .mapPartitions(task);
       }
       case IDX -> {
         List<IdxSlice> slices = idxSlices(idxRaw);
@@ -223,7 +225,8 @@ public final class PredictJob {
           }
           return out.iterator();
         };
-        return sc.parallelize(slices, Math.max(1, slices.size())).mapPartitions(task);
+        return StageResources.forGpuTasks(sc,
+            sc.parallelize(slices, Math.max(1, slices.size()))).mapPartitions(task);
       }
       default -> {
         List<String> paths = new ArrayList<>();
@@ -236,7 +239,7 @@ public final class PredictJob {
           it.forEachRemaining(mine::add);
           return predictImages(predictor, mine, norm, conf.get()).iterator();
         };
-        return sc.parallelize(paths, parts).mapPartitions(task);
+        return StageResources.forGpuTasks(sc, sc.parallelize(paths, parts)).mapPartitions(task);
       }
     }
   }
