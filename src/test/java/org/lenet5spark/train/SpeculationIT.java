@@ -50,7 +50,8 @@ class SpeculationIT {
         "--master", cluster.masterUrl(), "--data", data.toUri().toString(),
         "--output", tmp.resolve(name).toUri().toString(), "--epochs", "1", "--workers", "2",
         "--batch-size", "32", "--averaging-frequency", "2", "--prefetch", "0",
-        "--storage-level", "none", "--seed", "5")), home, tmp.resolve(name + ".log").toFile());
+        "--storage-level", "none", "--seed", "5", "--validation", "0")), home,
+        tmp.resolve(name + ".log").toFile());
   }
 
   private String finish(Process p, String name) throws Exception {
