@@ -53,7 +53,7 @@ class TrainOptionsCliTest {
           "updater" : "adam",
           "learning_rate" : 0.002,
           "lr_decay_per_epoch" : 0.8,
-          "l2" : 0.0,
+          "l2" : 5.0E-4,
           "augment" : false,
           "epochs" : 15,
           "worker_prefetch" : 2,
@@ -220,7 +220,7 @@ class TrainOptionsCliTest {
         "--updater=adam|nesterov|sgd Updater (default: adam).",
         "--learning-rate=<learningRate> Initial learning rate (default: 0.002).",
         "1 keeps it constant (default: 0.8).",
-        "--l2=<l2> L2 regularisation (default: 0.0).",
+        "--l2=<l2> L2 regularisation (default: 5.0E-4).",
         "(never to training from scratch) (default: refuse).",
         "--keep-checkpoints=<keepCheckpoints> Most recent checkpoints kept (default: 3)."}) {
       assertTrue(help.contains(s), s + " not in:\n" + h.out());

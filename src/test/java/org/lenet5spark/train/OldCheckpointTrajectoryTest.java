@@ -26,7 +26,8 @@ import org.lenet5spark.testing.SmallData;
  * both engines: the settings are written with the same keys and value spellings, and a resume
  * compares them with those. A spelling that differs (the control) is refused and changes nothing.
  * Those versions had no validation split: their checkpoints resume with {@code --validation 0}
- * (which records no split, as they did), and are refused with one (the default).
+ * (which records no split, as they did), and are refused with one (the default); their L2 was
+ * 0, the default then, so they resume with {@code --l2 0}.
  */
 class OldCheckpointTrajectoryTest {
   @TempDir
@@ -59,7 +60,7 @@ class OldCheckpointTrajectoryTest {
   private static String[] args(Path out, int epochs, String validation, String... extra) {
     List<String> a = new ArrayList<>(List.of("train", "--data", data.toString(), "--output",
         out.toString(), "--epochs", String.valueOf(epochs), "--seed", "5", "--validation",
-        validation));
+        validation, "--l2", "0"));
     a.addAll(List.of(extra));
     return a.toArray(String[]::new);
   }
