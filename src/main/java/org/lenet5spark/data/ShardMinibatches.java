@@ -37,7 +37,10 @@ public final class ShardMinibatches {
       paths.add(p.toString());
     }
     Manifest m = catalog.manifest();
-    SerializableHadoopConf conf = new SerializableHadoopConf(sc.hadoopConfiguration());
+    // a broadcast: the RDD's lineage travels with every task of every averaging round, and a
+    // Hadoop configuration written into it costs ~1,000 GZIP streams each way per task
+    Broadcast<SerializableHadoopConf> conf =
+        sc.broadcast(new SerializableHadoopConf(sc.hadoopConfiguration()));
     ShardFormat format = m.shardFormat();
     int rows = m.rows();
     int cols = m.cols();
@@ -45,7 +48,7 @@ public final class ShardMinibatches {
       Dl4jWorkarounds.apply();
       List<String> mine = new ArrayList<>();
       it.forEachRemaining(mine::add);
-      return iterator(mine, format, conf.get(), rows, cols, batchSize);
+      return iterator(mine, format, conf.value().get(), rows, cols, batchSize);
     };
     return sc.parallelize(paths, paths.size()).mapPartitions(toBatches);
   }
@@ -71,7 +74,10 @@ public final class ShardMinibatches {
       paths.add(p.toString());
     }
     Manifest m = catalog.manifest();
-    SerializableHadoopConf conf = new SerializableHadoopConf(sc.hadoopConfiguration());
+    // a broadcast: the RDD's lineage travels with every task of every averaging round, and a
+    // Hadoop configuration written into it costs ~1,000 GZIP streams each way per task
+    Broadcast<SerializableHadoopConf> conf =
+        sc.broadcast(new SerializableHadoopConf(sc.hadoopConfiguration()));
     ShardFormat format = m.shardFormat();
     int rows = m.rows();
     int cols = m.cols();
@@ -79,7 +85,7 @@ public final class ShardMinibatches {
       Dl4jWorkarounds.apply();
       List<String> mine = new ArrayList<>();
       it.forEachRemaining(mine::add);
-      return new BatchIterator(mine, format, conf.get(), rows, cols, batchSize,
+      return new BatchIterator(mine, format, conf.value().get(), rows, cols, batchSize,
           heldOut.value());
     };
     return sc.parallelize(paths, paths.size()).mapPartitions(toBatches);

@@ -9,10 +9,10 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * The job's Kryo registrator: ND4J's (for INDArrays and DataSets), with ND4J arrays written by
  * {@link NdArrayKryoSerializer} (block copies instead of ND4J's element-by-element stream), plus
- * Java serialization for
- * Java records. Spark's Kryo 4 cannot build its field serializer for records (their fields are
+ * Java serialization for Java records and {@link SerializableHadoopConf} (broadcast by the
+ * training RDD). Spark's Kryo 4 cannot build its field serializer for records (their fields are
  * final and they have no no-argument constructor), and the job's own values (decoded IDX data,
- * shard descriptions) are records. {@code spark.SparkContexts} adds it to every job's
+ * shard descriptions) are records; the configuration keeps its data in a transient field. {@code spark.SparkContexts} adds it to every job's
  * configuration. Its name is part of the job's documented Spark settings (the configuration
  * templates and the Oozie workflow name it), so it stays in {@code io}.
  */
@@ -22,5 +22,7 @@ public final class Lenet5KryoRegistrator extends Nd4jRegistrator {
     super.registerClasses(kryo);
     kryo.register(Nd4j.getBackend().getNDArrayClass(), new NdArrayKryoSerializer());
     kryo.addDefaultSerializer(Record.class, JavaSerializer.class);
+    // broadcast by the training RDD; Kryo's field serializer would skip its transient field
+    kryo.register(SerializableHadoopConf.class, new JavaSerializer());
   }
 }
