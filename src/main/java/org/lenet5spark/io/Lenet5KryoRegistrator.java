@@ -12,9 +12,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * Java serialization for Java records and {@link SerializableHadoopConf} (broadcast by the
  * training RDD). Spark's Kryo 4 cannot build its field serializer for records (their fields are
  * final and they have no no-argument constructor), and the job's own values (decoded IDX data,
- * shard descriptions) are records; the configuration keeps its data in a transient field. {@code spark.SparkContexts} adds it to every job's
- * configuration. Its name is part of the job's documented Spark settings (the configuration
- * templates and the Oozie workflow name it), so it stays in {@code io}.
+ * shard descriptions) are records; the configuration keeps its data in a transient field.
+ * {@code spark.SparkContexts} adds it to every job's configuration. Its name is part of the
+ * job's documented Spark settings (the configuration templates and the Oozie workflow name it),
+ * so it stays in {@code io}.
  */
 public final class Lenet5KryoRegistrator extends Nd4jRegistrator {
   @Override
