@@ -70,6 +70,8 @@ def main():
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--seed", type=int, default=12345)
     p.add_argument("--max-images", type=int, default=0, help="images per epoch (0: all)")
+    p.add_argument("--stop-at", type=float, default=0.0,
+                   help="stop after the first epoch whose test accuracy reaches this (0: never)")
     a = p.parse_args()
     torch.manual_seed(a.seed)
     torch.set_num_threads(a.threads)
@@ -95,10 +97,14 @@ def main():
             total += loss.item() * len(idx)
         secs = time.perf_counter() - t0
         sched.step()
+        t1 = time.perf_counter()
         acc, test_loss = evaluate(model, xte, yte)
         epochs.append({"epoch": epoch, "train_loss": total / len(xtr), "test_loss": test_loss,
                        "test_accuracy": acc, "epoch_seconds": secs,
+                       "eval_seconds": time.perf_counter() - t1,
                        "samples_per_second": len(xtr) / secs})
+        if a.stop_at and acc >= a.stop_at:
+            break
     print(json.dumps({"framework": "pytorch", "version": torch.__version__,
                       "threads": torch.get_num_threads(), "batch_size": a.batch_size,
                       "parameters": sum(p.numel() for p in model.parameters()),
