@@ -10,6 +10,7 @@ import org.lenet5spark.io.Redact;
 import org.lenet5spark.model.LeNet5;
 import org.lenet5spark.spark.SparkContexts;
 import org.lenet5spark.spark.StageResources;
+import org.lenet5spark.train.AveragingSchedule;
 import org.lenet5spark.train.TrainOptions;
 import org.lenet5spark.train.TrainingRun;
 import picocli.CommandLine.Command;
@@ -55,9 +56,11 @@ final class TrainCommand implements Callable<Integer> {
   int batchSize;
 
   @Option(names = "--averaging-frequency",
-      defaultValue = "" + TrainOptions.DEFAULT_AVERAGING_FREQUENCY,
-      description = "Minibatches per worker between averagings (default: ${DEFAULT-VALUE}).")
-  int averagingFrequency;
+      defaultValue = TrainOptions.DEFAULT_AVERAGING_SCHEDULE, paramLabel = "F[,F2,...]",
+      description = "Minibatches per worker between averagings: one period, or one per epoch "
+          + "(e.g. 10,20,40,80: the last repeats), each a multiple of the first; "
+          + "ignored by --engine local (default: ${DEFAULT-VALUE}).")
+  String averagingFrequency;
 
   @Option(names = "--prefetch", defaultValue = "" + TrainOptions.DEFAULT_PREFETCH,
       description = "Minibatches prefetched per worker (default: ${DEFAULT-VALUE}).")
@@ -243,7 +246,7 @@ final class TrainCommand implements Callable<Integer> {
         .epochs(epochs)
         .workers(workers)
         .batchSize(batchSize)
-        .averagingFrequency(averagingFrequency)
+        .averagingSchedule(AveragingSchedule.parse(averagingFrequency))
         .prefetch(prefetch)
         .aggregationDepth(aggregationDepth)
         .exportDir(exportDir == null ? null : HadoopFs.resolve(exportDir))

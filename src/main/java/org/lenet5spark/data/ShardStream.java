@@ -23,12 +23,15 @@ import org.nd4j.linalg.dataset.DataSet;
  * from the shards when the round runs, so no executor holds more than one round's share of the
  * data, whatever the size of the split.
  *
- * <p>The split is cut into blocks: consecutive examples of one shard, as many as one worker fits
- * in one averaging round ({@code averagingFrequency * batchSize}; a shard's last block may be
+ * <p>The split is cut into blocks: consecutive examples of one shard, as many as one worker fits in
+ * one averaging round ({@code averagingFrequency * batchSize}; a shard's last block may be
  * shorter). Every epoch the blocks are shuffled with a generator seeded by the run's seed and the
  * epoch, and dealt out {@code workers} at a time, one round after another; a task reads its block
- * (skipping to its start in the shard), shuffles the block's examples with its own seeded
- * generator and cuts them into minibatches. Every example is seen once per epoch, and the order
+ * (skipping to its start in the shard), shuffles the block's examples with its own seeded generator
+ * and cuts them into minibatches. When an epoch's averaging period is {@code m} times the first
+ * epoch's (a growing schedule, {@code train.AveragingSchedule}), the blocks keep the first period's
+ * size and each worker's share of a round is {@code m} consecutive blocks of the shuffled order,
+ * read one after the other ({@link #shares}). Every example is seen once per epoch, and the order
  * depends only on the data, the seed, the epoch and the settings: a recomputed partition (a lost
  * executor, DL4J's count before training) reads the same examples in the same order, and a run
  * resumed at epoch {@code k} reads what the uninterrupted run would have.
@@ -70,11 +73,45 @@ public final class ShardStream {
    */
   public static List<List<Block>> rounds(List<Block> blocks, int workers, long seed,
       int epoch) {
+    List<List<Block>> rounds = new ArrayList<>();
+    for (List<List<Block>> round : shares(blocks, workers, 1, seed, epoch)) {
+      List<Block> flat = new ArrayList<>();
+      round.forEach(flat::addAll);
+      rounds.add(List.copyOf(flat));
+    }
+    return rounds;
+  }
+
+  /**
+   * The rounds of one epoch whose averaging period is {@code blocksPerWorker} blocks: the blocks
+   * shuffled as by {@link #rounds}, then {@code workers x blocksPerWorker} per round, each
+   * worker's share {@code blocksPerWorker} consecutive ones. The last round's fewer blocks are
+   * shared as evenly as they go among as many workers as there are blocks (at most
+   * {@code workers}). With one block per worker, these are the rounds of {@link #rounds}.
+   *
+   * @return per round, per worker, the blocks it reads in that order
+   */
+  public static List<List<List<Block>>> shares(List<Block> blocks, int workers,
+      int blocksPerWorker, long seed, int epoch) {
+    if (workers < 1 || blocksPerWorker < 1) {
+      throw new IllegalArgumentException("workers " + workers + ", blocks per worker "
+          + blocksPerWorker);
+    }
     List<Block> order = new ArrayList<>(blocks);
     Collections.shuffle(order, new java.util.Random(Deformations.imageSeed(seed, epoch, -1)));
-    List<List<Block>> rounds = new ArrayList<>();
-    for (int i = 0; i < order.size(); i += workers) {
-      rounds.add(List.copyOf(order.subList(i, Math.min(order.size(), i + workers))));
+    List<List<List<Block>>> rounds = new ArrayList<>();
+    long perRound = (long) workers * blocksPerWorker;
+    for (int i = 0; i < order.size(); i += (int) Math.min(perRound, order.size() - i)) {
+      int k = (int) Math.min(perRound, order.size() - i);
+      int groups = Math.min(workers, k);
+      List<List<Block>> round = new ArrayList<>();
+      int at = i;
+      for (int g = 0; g < groups; g++) {
+        int n = k / groups + (g < k % groups ? 1 : 0);
+        round.add(List.copyOf(order.subList(at, at + n)));
+        at += n;
+      }
+      rounds.add(List.copyOf(round));
     }
     return rounds;
   }
@@ -86,6 +123,19 @@ public final class ShardStream {
    */
   public static JavaRDD<DataSet> round(JavaSparkContext sc, ShardCatalog catalog,
       List<Block> blocks, int batchSize, long seed, int epoch, Broadcast<int[]> heldOut) {
+    List<List<Block>> shares = new ArrayList<>();
+    for (Block b : blocks) {
+      shares.add(List.of(b));
+    }
+    return roundOfShares(sc, catalog, shares, batchSize, seed, epoch, heldOut);
+  }
+
+  /**
+   * The minibatches of one round ({@link #shares}): one partition per worker's share, which
+   * reads its blocks one after the other, each as {@link #round} reads a block.
+   */
+  public static JavaRDD<DataSet> roundOfShares(JavaSparkContext sc, ShardCatalog catalog,
+      List<List<Block>> shares, int batchSize, long seed, int epoch, Broadcast<int[]> heldOut) {
     List<String> paths = new ArrayList<>();
     for (Path p : catalog.shards()) {
       paths.add(p.toString());
@@ -95,13 +145,19 @@ public final class ShardStream {
     ShardFormat format = m.shardFormat();
     int rows = m.rows();
     int cols = m.cols();
-    return sc.parallelize(blocks, blocks.size()).mapPartitions(it -> {
+    // plain array lists: what Kryo (the job's serializer) handles without help
+    List<List<Block>> partitions = new ArrayList<>();
+    for (List<Block> share : shares) {
+      partitions.add(new ArrayList<>(share));
+    }
+    return sc.parallelize(partitions, partitions.size()).mapPartitions(it -> {
       Dl4jWorkarounds.apply();
       List<DataSet> out = new ArrayList<>();
       while (it.hasNext()) {
-        Block b = it.next();
-        out.addAll(read(b, paths.get(b.shard()), format, conf.get(), rows, cols, batchSize,
-            seed, epoch, heldOut == null ? null : heldOut.value()));
+        for (Block b : it.next()) {
+          out.addAll(read(b, paths.get(b.shard()), format, conf.get(), rows, cols, batchSize,
+              seed, epoch, heldOut == null ? null : heldOut.value()));
+        }
       }
       return out.iterator();
     });

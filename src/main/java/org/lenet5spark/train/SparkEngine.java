@@ -2,8 +2,10 @@ package org.lenet5spark.train;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
@@ -19,6 +21,8 @@ import org.lenet5spark.data.ShardStream;
 import org.lenet5spark.io.HadoopFs;
 import org.lenet5spark.spark.StageConcurrency;
 import org.nd4j.linalg.dataset.DataSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Fits epochs with DL4J's {@link SparkDl4jMultiLayer} and parameter averaging (the master comes
@@ -26,7 +30,10 @@ import org.nd4j.linalg.dataset.DataSet;
  * one RDD of minibatches built once from the shards (one partition per shard), worker hooks for
  * the training loss and, with {@code --augment}, on-the-fly distortions. With
  * {@code --data-path stream} there is no such RDD: every averaging round reads its own examples
- * from the shards ({@link ShardStream}). With the export approach
+ * from the shards ({@link ShardStream}). Each epoch averages with its own period
+ * ({@link AveragingSchedule}, {@code --averaging-frequency}), set on the master before the
+ * epoch; on the streaming path a round of {@code m} times the first period gives each worker
+ * {@code m} blocks. With the export approach
  * DL4J saves the minibatches once under the export folder and reuses them every epoch. An epoch
  * in which a worker saw a non-finite minibatch loss ends with a {@link DivergedException} naming
  * the averaging round and the minibatch within the worker's share of it.
@@ -48,6 +55,11 @@ public final class SparkEngine implements TrainingEngine {
   private record Streaming(ShardCatalog train, List<ShardStream.Block> blocks, int workers,
       int batchSize, long seed, Broadcast<int[]> heldOut) {
   }
+
+  private static final Logger LOG = LoggerFactory.getLogger(SparkEngine.class);
+  private final AveragingSchedule schedule;
+  /** The averaging rounds each epoch fitted by this engine took (epoch to rounds). */
+  private final Map<Integer, Integer> rounds = new TreeMap<>();
 
   /**
    * @param startEpoch epochs already trained (0 for a new run); a resumed run continues DL4J's
@@ -97,6 +109,7 @@ public final class SparkEngine implements TrainingEngine {
       int cols, Path exportDir, int startEpoch) {
     this.sc = sc;
     this.exportDir = exportDir;
+    this.schedule = o.spark().averaging();
     this.lossHook = new TrainLossHook(sc);
     List<TrainingHook> hooks = new ArrayList<>();
     if (o.data().augment()) {
@@ -151,10 +164,11 @@ public final class SparkEngine implements TrainingEngine {
    */
   private void fitStreamedEpoch(int epoch) {
     Streaming st = streaming;
-    for (List<ShardStream.Block> round : ShardStream.rounds(st.blocks(), st.workers(),
-        st.seed(), epoch)) {
-      JavaRDD<DataSet> rdd = ShardStream.round(sc, st.train(), round, st.batchSize(), st.seed(),
-          epoch, st.heldOut());
+    int blocksPerWorker = schedule.periodAt(epoch) / schedule.first();
+    for (List<List<ShardStream.Block>> round : ShardStream.shares(st.blocks(), st.workers(),
+        blocksPerWorker, st.seed(), epoch)) {
+      JavaRDD<DataSet> rdd = ShardStream.roundOfShares(sc, st.train(), round, st.batchSize(),
+          st.seed(), epoch, st.heldOut());
       try {
         sparkNet.fit(rdd);
       } finally {
@@ -202,9 +216,21 @@ public final class SparkEngine implements TrainingEngine {
    * per stage kind, the most tasks that ran at once (for {@code run.json}).
    */
   public Map<String, Object> scheduling() {
-    return SchedulingSummary.of(sc.getConf(), master.gpuProfile(),
-        StageConcurrency.of(sc.sc()).stages(sc.sc()),
-        bindings().stream().map(DeviceBinding::stageId).collect(Collectors.toSet()));
+    Map<String, Object> m = new LinkedHashMap<>(SchedulingSummary.of(sc.getConf(),
+        master.gpuProfile(), StageConcurrency.of(sc.sc()).stages(sc.sc()),
+        bindings().stream().map(DeviceBinding::stageId).collect(Collectors.toSet())));
+    Map<String, Integer> byEpoch = new LinkedHashMap<>();
+    rounds.forEach((epoch, n) -> byEpoch.put(String.valueOf(epoch), n));
+    m.put("averaging_rounds", byEpoch);
+    return m;
+  }
+
+  /**
+   * The averaging rounds of each epoch this engine fitted (epoch to rounds): the Spark stages
+   * in which the workers trained, as the loss hook saw them.
+   */
+  public Map<Integer, Integer> roundsByEpoch() {
+    return Map.copyOf(rounds);
   }
 
   /** The device each worker task bound (one entry per task attempt). */
@@ -225,6 +251,9 @@ public final class SparkEngine implements TrainingEngine {
   @Override
   public EpochFit fitEpoch(int epoch, double learningRate) {
     sparkNet.getNetwork().setLearningRate(learningRate);
+    int period = schedule.periodAt(epoch);
+    // DL4J reads the period when it splits the epoch into rounds and configures the workers
+    master.setAveragingFrequency(period);
     lossHook.reset();
     long t0 = System.nanoTime();
     if (streaming != null) {
@@ -233,6 +262,8 @@ public final class SparkEngine implements TrainingEngine {
       sparkNet.fit(trainRdd);
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
+    rounds.put(epoch, lossHook.rounds());
+    LOG.info("epoch {}: averaging period {}, {} rounds", epoch, period, lossHook.rounds());
     lossHook.firstNonFinite().ifPresent(at -> {
       throw new DivergedException("loss", at.loss(), "epoch " + epoch + ", averaging round "
           + at.round() + ", minibatch " + at.minibatch() + " of a worker");

@@ -127,6 +127,14 @@ public final class TrainLossHook implements TrainingHook {
     return sum / n;
   }
 
+  /**
+   * Averaging rounds since the last reset: the distinct Spark stages in which a worker fitted a
+   * minibatch (each round runs its workers in one stage).
+   */
+  public int rounds() {
+    return new TreeSet<>(stages.value()).size();
+  }
+
   /** Examples trained since the last reset. */
   public long examples() {
     return examples.value();

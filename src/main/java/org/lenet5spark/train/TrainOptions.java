@@ -54,8 +54,10 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
    * an executor's memory before the first step.
    */
   public static final int MAX_BATCH_SIZE = 4096;
-  /** Default averaging frequency. */
+  /** Default averaging frequency (the first period of {@link #DEFAULT_AVERAGING_SCHEDULE}). */
   public static final int DEFAULT_AVERAGING_FREQUENCY = 10;
+  /** Default averaging period per epoch ({@link AveragingSchedule}): fixed. */
+  public static final String DEFAULT_AVERAGING_SCHEDULE = "10";
   /** Default prefetch. */
   public static final int DEFAULT_PREFETCH = 2;
   /** Default tree-aggregation depth (DL4J's). */
@@ -512,7 +514,7 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
    * DL4J's parameter averaging on Spark.
    *
    * @param workers parameter-averaging workers (Spark task slots used for training)
-   * @param averagingFrequency minibatches each worker fits between two averagings
+   * @param averaging minibatches each worker fits between two averagings, epoch by epoch
    * @param prefetch minibatches each worker prefetches asynchronously (0: none)
    * @param aggregationDepth levels of Spark's tree aggregation of the workers' parameters
    * @param approach DL4J's RDD training approach
@@ -528,20 +530,21 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
    *     {@code eval.DistributedEvaluator.AUTO_THRESHOLD} test examples and on the executors from
    *     there on)
    */
-  public record SparkOptions(int workers, int averagingFrequency, int prefetch,
+  public record SparkOptions(int workers, AveragingSchedule averaging, int prefetch,
       int aggregationDepth, Approach approach, Storage storageLevel, Repartitioning repartition,
       Path exportDir, DataPath dataPath, long cacheBudget, boolean distributedEval) {
 
-    /** The options with the default data path and cache budget. */
+    /** The options with a fixed averaging period, the default data path and cache budget. */
     public SparkOptions(int workers, int averagingFrequency, int prefetch, int aggregationDepth,
         Approach approach, Storage storageLevel, Repartitioning repartition, Path exportDir) {
-      this(workers, averagingFrequency, prefetch, aggregationDepth, approach, storageLevel,
-          repartition, exportDir, DataPath.parse(DEFAULT_DATA_PATH), 0, false);
+      this(workers, AveragingSchedule.fixed(averagingFrequency), prefetch, aggregationDepth,
+          approach, storageLevel, repartition, exportDir, DataPath.parse(DEFAULT_DATA_PATH), 0,
+          false);
     }
 
     public SparkOptions {
       require(workers >= 1 && workers <= 100_000, "--workers must be at least 1");
-      require(averagingFrequency >= 1, "--averaging-frequency must be at least 1");
+      require(averaging != null, "--averaging-frequency is required");
       require(prefetch >= 0, "--prefetch must be 0 or more");
       require(aggregationDepth >= 1 && aggregationDepth <= 10,
           "--aggregation-depth must be between 1 and 10");
@@ -550,6 +553,14 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
       require(repartition != null, "--repartition is required");
       require(dataPath != null, "--data-path is required");
       require(cacheBudget >= 0, "--cache-budget must be 0 (automatic) or more bytes");
+    }
+
+    /**
+     * The averaging period of the first epoch: the fixed period when the schedule has one, and
+     * the unit of the streaming path's blocks (every period is a multiple of it).
+     */
+    public int averagingFrequency() {
+      return averaging.first();
     }
   }
 
@@ -627,7 +638,7 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
   public Builder toBuilder() {
     return new Builder(data.dir(), output.dir()).engine(engine).epochs(epochs).seed(seed)
         .variant(variant).kernels(kernels).batchSize(data.batchSize()).augment(data.augment())
-        .workers(spark.workers()).averagingFrequency(spark.averagingFrequency())
+        .workers(spark.workers()).averagingSchedule(spark.averaging())
         .prefetch(spark.prefetch()).aggregationDepth(spark.aggregationDepth())
         .approach(spark.approach()).storageLevel(spark.storageLevel())
         .repartition(spark.repartition()).exportDir(spark.exportDir())
@@ -654,7 +665,9 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
     private int batchSize = DEFAULT_BATCH_SIZE;
     private boolean augment;
     private int workers = DEFAULT_WORKERS;
-    private int averagingFrequency = DEFAULT_AVERAGING_FREQUENCY;
+    private AveragingSchedule averaging = AveragingSchedule.parse(DEFAULT_AVERAGING_SCHEDULE);
+    // a fixed period set by averagingFrequency(int), checked when built (0: none)
+    private int averagingPeriod;
     private int prefetch = DEFAULT_PREFETCH;
     private int aggregationDepth = DEFAULT_AGGREGATION_DEPTH;
     private Approach approach = Approach.parse(DEFAULT_APPROACH);
@@ -730,9 +743,17 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
       return this;
     }
 
-    /** {@link SparkOptions#averagingFrequency}. */
+    /** A fixed {@link SparkOptions#averaging} period (validated by build). */
     public Builder averagingFrequency(int value) {
-      averagingFrequency = value;
+      averagingPeriod = value;
+      averaging = null;
+      return this;
+    }
+
+    /** {@link SparkOptions#averaging}. */
+    public Builder averagingSchedule(AveragingSchedule value) {
+      averaging = value;
+      averagingPeriod = 0;
       return this;
     }
 
@@ -865,7 +886,8 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
     /** The options, validated ({@link BadInputException} naming the flag at fault). */
     public TrainOptions build() {
       DataOptions d = new DataOptions(data, batchSize, augment);
-      SparkOptions s = new SparkOptions(workers, averagingFrequency, prefetch, aggregationDepth,
+      SparkOptions s = new SparkOptions(workers, averaging != null ? averaging
+          : AveragingSchedule.fixed(averagingPeriod), prefetch, aggregationDepth,
           approach, storageLevel, repartition, exportDir, dataPath, cacheBudget,
           distributedEval);
       OptimiserOptions opt = new OptimiserOptions(updater, learningRate, lrDecay, l2);
@@ -919,7 +941,8 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
     m.put("engine", engine.spelling());
     m.put("workers", onSpark ? spark.workers() : 1);
     m.put("batch_size_per_worker", data.batchSize());
-    m.put("averaging_frequency", onSpark ? spark.averagingFrequency() : 0);
+    // a fixed period as the number every earlier version recorded, a schedule as its text
+    m.put("averaging_frequency", onSpark ? spark.averaging().recorded() : 0);
     m.put("training_approach", onSpark ? spark.approach().spelling() : "none");
     m.put("seed", seed);
     m.put("variant", variant.name().toLowerCase(Locale.ROOT));
@@ -943,7 +966,12 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
     m.put("output", Redact.uri(output.dir()));
     m.putAll(trajectorySettings());
     m.put("workers", spark.workers());
-    m.put("averaging_frequency", spark.averagingFrequency());
+    m.put("averaging_frequency", spark.averaging().recorded());
+    m.put("averaging_schedule", spark.averaging().periods());
+    if (engine == Engine.SPARK) {
+      // the period each epoch of the run uses (the local engine does not average)
+      m.put("averaging_periods", spark.averaging().periodsOfEpochs(epochs));
+    }
     m.put("training_approach", spark.approach().spelling());
     m.put("epochs", epochs);
     m.put("worker_prefetch", spark.prefetch());

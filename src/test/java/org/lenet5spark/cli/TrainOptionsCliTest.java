@@ -55,6 +55,8 @@ class TrainOptionsCliTest {
           "lr_decay_per_epoch" : 0.8,
           "l2" : 5.0E-4,
           "augment" : false,
+          "averaging_schedule" : [ 10 ],
+          "averaging_periods" : [ 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10 ],
           "epochs" : 15,
           "worker_prefetch" : 2,
           "aggregation_depth" : 2,
@@ -95,6 +97,7 @@ class TrainOptionsCliTest {
           "lr_decay_per_epoch" : 1.0,
           "l2" : 1.0E-4,
           "augment" : true,
+          "averaging_schedule" : [ 5 ],
           "epochs" : 3,
           "worker_prefetch" : 0,
           "aggregation_depth" : 3,
@@ -148,7 +151,22 @@ class TrainOptionsCliTest {
       {"--variant", "x", "unknown model variant 'x' (expected modern or classic)"},
       {"--kernels", "x", "unknown kernels 'x' (expected auto, fused or stock)"},
       {"--keep", "worst", "--keep must be best or last"},
-      {"--early-stopping-metric", "f1", "--early-stopping-metric must be loss or accuracy"}};
+      {"--early-stopping-metric", "f1", "--early-stopping-metric must be loss or accuracy"},
+      {"--averaging-frequency", "0", "--averaging-frequency must be at least 1"},
+      {"--averaging-frequency", "10,-5", "--averaging-frequency must be at least 1 in every "
+          + "period, got -5"},
+      {"--averaging-frequency", "10,,20", "--averaging-frequency has an empty period in "
+          + "'10,,20'"},
+      {"--averaging-frequency", "10,20,", "--averaging-frequency has an empty period in "
+          + "'10,20,'"},
+      {"--averaging-frequency", "ten", "--averaging-frequency periods must be whole numbers, "
+          + "got 'ten'"},
+      {"--averaging-frequency", "10,15", "--averaging-frequency periods must be multiples of "
+          + "the first (10), got 15"},
+      {"--averaging-frequency", "100001", "--averaging-frequency must be at most 100000, got "
+          + "100001"},
+      {"--averaging-frequency", "1" + ",1".repeat(100), "--averaging-frequency takes at most "
+          + "100 periods, got 101"}};
 
   @Test
   void valuesOutsideAClosedSetAreUsageErrorsWithOneLine() {
@@ -206,7 +224,9 @@ class TrainOptionsCliTest {
         "--epochs=<epochs> Total epochs of the run (default: 15).",
         "--workers=<workers> Parameter-averaging workers (default: 2).",
         "--batch-size=<batchSize> Minibatch size per worker, 1-4096 (default: 32).",
-        "between averagings (default: 10).",
+        "--averaging-frequency=F[,F2,...] Minibatches per worker between averagings: one "
+            + "period, or one per epoch (e.g. 10,20,40,80: the last repeats), each a multiple "
+            + "of the first; ignored by --engine local (default: 10).",
         "--prefetch=<prefetch> Minibatches prefetched per worker (default: 2).",
         "aggregation of the parameters (default: 2).",
         "--training-approach=auto|export|direct DL4J's RDD training approach; auto: direct "
