@@ -56,6 +56,13 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
   public static final int MAX_BATCH_SIZE = 4096;
   /** Default averaging frequency. */
   public static final int DEFAULT_AVERAGING_FREQUENCY = 10;
+  /**
+   * Default {@code --warm-up}: minibatches each worker fits on a throwaway copy of the network
+   * before the first epoch (docs/performance.md, round 5).
+   */
+  public static final int DEFAULT_WARM_UP = 0;
+  /** Largest {@code --warm-up}. */
+  public static final int MAX_WARM_UP = 100_000;
   /** Default prefetch. */
   public static final int DEFAULT_PREFETCH = 2;
   /** Default tree-aggregation depth (DL4J's). */
@@ -527,16 +534,20 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
    *     ({@code --distributed-eval}; without it, on the driver below
    *     {@code eval.DistributedEvaluator.AUTO_THRESHOLD} test examples and on the executors from
    *     there on)
+   * @param warmUp minibatches each worker fits on a throwaway copy of the network before the
+   *     first epoch ({@code --warm-up}; 0: none), so the JIT compiles the kernels first
    */
   public record SparkOptions(int workers, int averagingFrequency, int prefetch,
       int aggregationDepth, Approach approach, Storage storageLevel, Repartitioning repartition,
-      Path exportDir, DataPath dataPath, long cacheBudget, boolean distributedEval) {
+      Path exportDir, DataPath dataPath, long cacheBudget, boolean distributedEval,
+      int warmUp) {
 
     /** The options with the default data path and cache budget. */
     public SparkOptions(int workers, int averagingFrequency, int prefetch, int aggregationDepth,
         Approach approach, Storage storageLevel, Repartitioning repartition, Path exportDir) {
       this(workers, averagingFrequency, prefetch, aggregationDepth, approach, storageLevel,
-          repartition, exportDir, DataPath.parse(DEFAULT_DATA_PATH), 0, false);
+          repartition, exportDir, DataPath.parse(DEFAULT_DATA_PATH), 0, false,
+          DEFAULT_WARM_UP);
     }
 
     public SparkOptions {
@@ -550,6 +561,8 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
       require(repartition != null, "--repartition is required");
       require(dataPath != null, "--data-path is required");
       require(cacheBudget >= 0, "--cache-budget must be 0 (automatic) or more bytes");
+      require(warmUp >= 0 && warmUp <= MAX_WARM_UP, "--warm-up must be between 0 and "
+          + MAX_WARM_UP + " minibatches, got " + warmUp);
     }
   }
 
@@ -632,7 +645,7 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
         .approach(spark.approach()).storageLevel(spark.storageLevel())
         .repartition(spark.repartition()).exportDir(spark.exportDir())
         .dataPath(spark.dataPath()).cacheBudget(spark.cacheBudget())
-        .distributedEval(spark.distributedEval())
+        .distributedEval(spark.distributedEval()).warmUp(spark.warmUp())
         .updater(optimiser.updater()).learningRate(optimiser.learningRate())
         .lrDecay(optimiser.lrDecay()).l2(optimiser.l2()).resume(output.resume())
         .overwrite(output.overwrite()).keepCheckpoints(output.keepCheckpoints())
@@ -656,6 +669,7 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
     private int workers = DEFAULT_WORKERS;
     private int averagingFrequency = DEFAULT_AVERAGING_FREQUENCY;
     private int prefetch = DEFAULT_PREFETCH;
+    private int warmUp = DEFAULT_WARM_UP;
     private int aggregationDepth = DEFAULT_AGGREGATION_DEPTH;
     private Approach approach = Approach.parse(DEFAULT_APPROACH);
     private Storage storageLevel = Storage.parse(DEFAULT_STORAGE_LEVEL);
@@ -733,6 +747,12 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
     /** {@link SparkOptions#averagingFrequency}. */
     public Builder averagingFrequency(int value) {
       averagingFrequency = value;
+      return this;
+    }
+
+    /** {@link SparkOptions#warmUp}. */
+    public Builder warmUp(int value) {
+      warmUp = value;
       return this;
     }
 
@@ -867,7 +887,7 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
       DataOptions d = new DataOptions(data, batchSize, augment);
       SparkOptions s = new SparkOptions(workers, averagingFrequency, prefetch, aggregationDepth,
           approach, storageLevel, repartition, exportDir, dataPath, cacheBudget,
-          distributedEval);
+          distributedEval, warmUp);
       OptimiserOptions opt = new OptimiserOptions(updater, learningRate, lrDecay, l2);
       OutputOptions out = new OutputOptions(output, resume, overwrite, keepCheckpoints,
           onBadCheckpoint);
@@ -953,6 +973,7 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
     m.put("data_path", spark.dataPath().spelling());
     m.put("cache_budget", spark.cacheBudget());
     m.put("distributed_eval", spark.distributedEval());
+    m.put("warm_up", spark.warmUp());
     m.put("export_dir", Redact.uri(spark.exportDir()));
     m.put("keep_checkpoints", output.keepCheckpoints());
     m.put("resume", output.resume());
