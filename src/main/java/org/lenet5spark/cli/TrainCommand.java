@@ -66,6 +66,12 @@ final class TrainCommand implements Callable<Integer> {
       description = "Minibatches prefetched per worker (default: ${DEFAULT-VALUE}).")
   int prefetch;
 
+  @Option(names = "--warm-up", defaultValue = "" + TrainOptions.DEFAULT_WARM_UP,
+      description = "Spark engine: minibatches each worker fits on a throwaway copy of the "
+          + "network before the first epoch, so the JIT compiles the kernels first; 0: none "
+          + "(default: ${DEFAULT-VALUE}).")
+  int warmUp;
+
   @Option(names = "--aggregation-depth",
       defaultValue = "" + TrainOptions.DEFAULT_AGGREGATION_DEPTH,
       description = "Levels of Spark's tree aggregation of the parameters (default: "
@@ -248,6 +254,7 @@ final class TrainCommand implements Callable<Integer> {
         .batchSize(batchSize)
         .averagingSchedule(AveragingSchedule.parse(averagingFrequency))
         .prefetch(prefetch)
+        .warmUp(warmUp)
         .aggregationDepth(aggregationDepth)
         .exportDir(exportDir == null ? null : HadoopFs.resolve(exportDir))
         .seed(seed)

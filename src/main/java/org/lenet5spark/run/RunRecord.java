@@ -41,6 +41,7 @@ import org.lenet5spark.io.OutputOwnership;
  * @param validation the validation split: its size, how it was chosen, its fingerprint
  * @param selection which epoch became {@code model.zip}, on which metric, and why the run
  *     stopped, once complete
+ * @param startUp what the spark engine did before its first epoch's clock (the latest attempt's)
  */
 public record RunRecord(String kind, String status, String started, String sparkMaster,
     String sparkAppId, JsonNode config, Data data, Versions versions,
@@ -53,7 +54,8 @@ public record RunRecord(String kind, String status, String started, String spark
     @JsonInclude(JsonInclude.Include.NON_NULL) String finished,
     @JsonInclude(JsonInclude.Include.NON_NULL) Double finalTestAccuracy,
     @JsonInclude(JsonInclude.Include.NON_NULL) ValidationInfo validation,
-    @JsonInclude(JsonInclude.Include.NON_NULL) Selection selection) {
+    @JsonInclude(JsonInclude.Include.NON_NULL) Selection selection,
+    @JsonInclude(JsonInclude.Include.NON_NULL) StartUp startUp) {
 
   /** Largest {@code run.json} accepted. */
   private static final long MAX_BYTES = 16L << 20;
@@ -102,6 +104,23 @@ public record RunRecord(String kind, String status, String started, String spark
       String reason, boolean stoppedEarly, String stopReason, int lastEpoch) {
   }
 
+  /**
+   * What the spark engine did before the first epoch's clock started, so that an epoch's time
+   * measures training (docs/performance.md, round 5). Both parts count in the run's total time.
+   *
+   * @param dataLoadSeconds reading the shards into the cached minibatch RDD (0: not cached
+   *     before the first epoch, which then reads them itself)
+   * @param cachedMinibatches minibatches in the cached RDD (0: not cached before)
+   * @param warmUpSeconds the executors' warm-up ({@code --warm-up}; 0: none)
+   * @param warmUpMinibatches minibatches fitted by the warm-up over all workers (on a throwaway
+   *     copy of the network: the trained model does not see them)
+   */
+  public record StartUp(double dataLoadSeconds, long cachedMinibatches, double warmUpSeconds,
+      long warmUpMinibatches) {
+    /** Nothing done before the first epoch. */
+    public static final StartUp NONE = new StartUp(0, 0, 0, 0);
+  }
+
   /** How many worker tasks of an executor took one device-binding decision. */
   public record DeviceSummary(String executorId, String decision, int tasks) {
   }
@@ -111,7 +130,7 @@ public record RunRecord(String kind, String status, String started, String spark
       Data data, Versions versions) {
     return new RunRecord(OutputOwnership.RUN_MARKER, "running", Instant.now().toString(),
         sparkMaster, sparkAppId, config, data, versions, null, null, null, null, null, null,
-        null, null, null, null);
+        null, null, null, null, null);
   }
 
   /**
@@ -127,35 +146,35 @@ public record RunRecord(String kind, String status, String started, String spark
     String first = previous.started() != null ? previous.started() : started;
     return new RunRecord(kind, status, first, sparkMaster, sparkAppId, config, data, versions,
         List.copyOf(all), extendingFromEpoch, devices, scheduling, failure, error, finished,
-        finalTestAccuracy, validation, selection);
+        finalTestAccuracy, validation, selection, startUp);
   }
 
   /** Status {@code extending}: a complete run whose published model is from {@code epoch}. */
   public RunRecord extending(int epoch) {
     return new RunRecord(kind, "extending", started, sparkMaster, sparkAppId, config, data,
         versions, resumes, epoch, devices, scheduling, failure, error, finished,
-        finalTestAccuracy, validation, selection);
+        finalTestAccuracy, validation, selection, startUp);
   }
 
   /** With the spark engine's device bindings. */
   public RunRecord withDevices(List<DeviceSummary> summary) {
     return new RunRecord(kind, status, started, sparkMaster, sparkAppId, config, data,
         versions, resumes, extendingFromEpoch, List.copyOf(summary), scheduling, failure, error,
-        finished, finalTestAccuracy, validation, selection);
+        finished, finalTestAccuracy, validation, selection, startUp);
   }
 
   /** With the spark engine's scheduling summary. */
   public RunRecord withScheduling(JsonNode summary) {
     return new RunRecord(kind, status, started, sparkMaster, sparkAppId, config, data,
         versions, resumes, extendingFromEpoch, devices, summary, failure, error, finished,
-        finalTestAccuracy, validation, selection);
+        finalTestAccuracy, validation, selection, startUp);
   }
 
   /** Status {@code failed} now, for {@code failure} (such as {@code diverged}). */
   public RunRecord failed(String why, String message) {
     return new RunRecord(kind, "failed", started, sparkMaster, sparkAppId, config, data,
         versions, resumes, extendingFromEpoch, devices, scheduling, why, message,
-        Instant.now().toString(), finalTestAccuracy, validation, selection);
+        Instant.now().toString(), finalTestAccuracy, validation, selection, startUp);
   }
 
   /** Status {@code complete} now, with the last epoch's test accuracy (null: no epoch). */
@@ -170,14 +189,21 @@ public record RunRecord(String kind, String status, String started, String spark
   public RunRecord complete(Double finalAccuracy, Selection chosen) {
     return new RunRecord(kind, "complete", started, sparkMaster, sparkAppId, config, data,
         versions, resumes, null, devices, scheduling, failure, error, Instant.now().toString(),
-        finalAccuracy, validation, chosen);
+        finalAccuracy, validation, chosen, startUp);
   }
 
   /** With the run's validation split. */
   public RunRecord withValidation(ValidationInfo split) {
     return new RunRecord(kind, status, started, sparkMaster, sparkAppId, config, data,
         versions, resumes, extendingFromEpoch, devices, scheduling, failure, error, finished,
-        finalTestAccuracy, split, selection);
+        finalTestAccuracy, split, selection, startUp);
+  }
+
+  /** With what the engine did before its first epoch. */
+  public RunRecord withStartUp(StartUp done) {
+    return new RunRecord(kind, status, started, sparkMaster, sparkAppId, config, data,
+        versions, resumes, extendingFromEpoch, devices, scheduling, failure, error, finished,
+        finalTestAccuracy, validation, selection, done);
   }
 
   /** Whether the run completed (status {@code complete}); not a field of the file. */

@@ -2,6 +2,7 @@ package org.lenet5spark.train;
 
 import java.io.PrintStream;
 import org.lenet5spark.run.EpochMetrics;
+import org.lenet5spark.run.RunRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +34,20 @@ final class Progress {
         m.testAccuracy(), m.epochSeconds(), m.samplesPerSecond(), duration(eta));
     console.println(line);
     LOG.info("[{}] {}", engine, line);
+  }
+
+  /**
+   * Reports what was done before the first epoch's clock (the cached training data, the
+   * warm-up): one line, so that the epochs' times and the run's total both stay readable.
+   */
+  static void startUp(PrintStream console, RunRecord.StartUp s) {
+    String line = String.format("data load %.1f s (%d minibatches cached)", s.dataLoadSeconds(),
+        s.cachedMinibatches());
+    if (s.warmUpMinibatches() > 0) {
+      line += String.format("  warm-up %.1f s (%d minibatches on a throwaway copy)",
+          s.warmUpSeconds(), s.warmUpMinibatches());
+    }
+    console.println(line);
   }
 
   /** A duration such as "4m 05s". */

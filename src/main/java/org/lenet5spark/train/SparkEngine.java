@@ -11,6 +11,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.storage.StorageLevel;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.spark.api.TrainingHook;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
@@ -19,6 +20,7 @@ import org.lenet5spark.data.ShardCatalog;
 import org.lenet5spark.data.ShardMinibatches;
 import org.lenet5spark.data.ShardStream;
 import org.lenet5spark.io.HadoopFs;
+import org.lenet5spark.run.RunRecord;
 import org.lenet5spark.spark.StageConcurrency;
 import org.nd4j.linalg.dataset.DataSet;
 import org.slf4j.Logger;
@@ -37,8 +39,14 @@ import org.slf4j.LoggerFactory;
  * DL4J saves the minibatches once under the export folder and reuses them every epoch. An epoch
  * in which a worker saw a non-finite minibatch loss ends with a {@link DivergedException} naming
  * the averaging round and the minibatch within the worker's share of it.
+ *
+ * <p>Before the first epoch ({@link #startUp}) the Direct approach's cached RDD is read and
+ * cached in a job of its own (DL4J's first epoch would otherwise do it inside its first count),
+ * and with {@code --warm-up N} each worker fits N minibatches on a throwaway copy of the network
+ * ({@link WarmUp}), so that an epoch's time measures training; both times go to {@code run.json}.
  */
 public final class SparkEngine implements TrainingEngine {
+  private static final Logger LOG = LoggerFactory.getLogger(SparkEngine.class);
   private final JavaSparkContext sc;
   private final SparkDl4jMultiLayer sparkNet;
   private final JavaRDD<DataSet> trainRdd;
@@ -47,6 +55,13 @@ public final class SparkEngine implements TrainingEngine {
   private final DeviceBindingTrainingMaster master;
   /** The streaming data path's state (null on the cached path). */
   private final Streaming streaming;
+  /**
+   * The storage level DL4J caches the training RDD with (Direct approach) when it is cached
+   * before the first epoch; null when it is not (streaming, Export approach, no caching).
+   */
+  private final StorageLevel preCache;
+  /** {@code --warm-up}: minibatches per worker. */
+  private final int warmUp;
 
   /**
    * The streaming data path ({@code --data-path stream}, {@link ShardStream}): the split's
@@ -123,6 +138,12 @@ public final class SparkEngine implements TrainingEngine {
         hooks, startEpoch, Nd4jDeviceBinder.forNd4j());
     this.sparkNet = new SparkDl4jMultiLayer(sc, net, master);
     this.streaming = streaming;
+    this.warmUp = o.spark().warmUp();
+    StorageLevel level = o.spark().storageLevel().level();
+    // DL4J caches the RDD itself with the Direct approach only; the Export approach reads it
+    // once to write the minibatches out, so caching it before would only hold it twice
+    this.preCache = stream || level == StorageLevel.NONE() || !TrainingMasters.usesDirect(sc, o)
+        ? null : level;
     if (stream) {
       this.trainRdd = null;
       return;
@@ -246,6 +267,34 @@ public final class SparkEngine implements TrainingEngine {
   @Override
   public MultiLayerNetwork network() {
     return sparkNet.getNetwork();
+  }
+
+  /**
+   * Reads the shards into the cached RDD of minibatches with the storage level DL4J asks for
+   * (its own {@code persist} in the first epoch then finds it done: the same level), and runs
+   * the warm-up; each timed on its own.
+   */
+  @Override
+  public RunRecord.StartUp startUp() {
+    if (trainRdd == null || preCache == null) {
+      if (warmUp > 0) {
+        LOG.info("--warm-up {}: skipped, the training data is not cached before the first "
+            + "epoch (streaming, Export approach or --storage-level NONE)", warmUp);
+      }
+      return RunRecord.StartUp.NONE;
+    }
+    long t0 = System.nanoTime();
+    trainRdd.persist(preCache);
+    long cached = trainRdd.count();
+    double load = (System.nanoTime() - t0) / 1e9;
+    LOG.info("data load: {} minibatches cached in {} s", cached, String.format("%.1f", load));
+    WarmUp.Result w = warmUp == 0 ? new WarmUp.Result(0, 0)
+        : WarmUp.run(sc, sparkNet.getNetwork(), trainRdd, warmUp);
+    if (warmUp > 0) {
+      LOG.info("warm-up: {} minibatches on throwaway copies of the network in {} s",
+          w.minibatches(), String.format("%.1f", w.seconds()));
+    }
+    return new RunRecord.StartUp(load, cached, w.seconds(), w.minibatches());
   }
 
   @Override

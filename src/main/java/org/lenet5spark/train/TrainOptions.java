@@ -58,6 +58,13 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
   public static final int DEFAULT_AVERAGING_FREQUENCY = 10;
   /** Default averaging period per epoch ({@link AveragingSchedule}): fixed. */
   public static final String DEFAULT_AVERAGING_SCHEDULE = "10";
+  /**
+   * Default {@code --warm-up}: minibatches each worker fits on a throwaway copy of the network
+   * before the first epoch (docs/performance.md, round 5).
+   */
+  public static final int DEFAULT_WARM_UP = 0;
+  /** Largest {@code --warm-up}. */
+  public static final int MAX_WARM_UP = 100_000;
   /** Default prefetch. */
   public static final int DEFAULT_PREFETCH = 2;
   /** Default tree-aggregation depth (DL4J's). */
@@ -529,17 +536,20 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
    *     ({@code --distributed-eval}; without it, on the driver below
    *     {@code eval.DistributedEvaluator.AUTO_THRESHOLD} test examples and on the executors from
    *     there on)
+   * @param warmUp minibatches each worker fits on a throwaway copy of the network before the
+   *     first epoch ({@code --warm-up}; 0: none), so the JIT compiles the kernels first
    */
   public record SparkOptions(int workers, AveragingSchedule averaging, int prefetch,
       int aggregationDepth, Approach approach, Storage storageLevel, Repartitioning repartition,
-      Path exportDir, DataPath dataPath, long cacheBudget, boolean distributedEval) {
+      Path exportDir, DataPath dataPath, long cacheBudget, boolean distributedEval,
+      int warmUp) {
 
     /** The options with a fixed averaging period, the default data path and cache budget. */
     public SparkOptions(int workers, int averagingFrequency, int prefetch, int aggregationDepth,
         Approach approach, Storage storageLevel, Repartitioning repartition, Path exportDir) {
       this(workers, AveragingSchedule.fixed(averagingFrequency), prefetch, aggregationDepth,
           approach, storageLevel, repartition, exportDir, DataPath.parse(DEFAULT_DATA_PATH), 0,
-          false);
+          false, DEFAULT_WARM_UP);
     }
 
     public SparkOptions {
@@ -553,6 +563,8 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
       require(repartition != null, "--repartition is required");
       require(dataPath != null, "--data-path is required");
       require(cacheBudget >= 0, "--cache-budget must be 0 (automatic) or more bytes");
+      require(warmUp >= 0 && warmUp <= MAX_WARM_UP, "--warm-up must be between 0 and "
+          + MAX_WARM_UP + " minibatches, got " + warmUp);
     }
 
     /**
@@ -643,7 +655,7 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
         .approach(spark.approach()).storageLevel(spark.storageLevel())
         .repartition(spark.repartition()).exportDir(spark.exportDir())
         .dataPath(spark.dataPath()).cacheBudget(spark.cacheBudget())
-        .distributedEval(spark.distributedEval())
+        .distributedEval(spark.distributedEval()).warmUp(spark.warmUp())
         .updater(optimiser.updater()).learningRate(optimiser.learningRate())
         .lrDecay(optimiser.lrDecay()).l2(optimiser.l2()).resume(output.resume())
         .overwrite(output.overwrite()).keepCheckpoints(output.keepCheckpoints())
@@ -669,6 +681,7 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
     // a fixed period set by averagingFrequency(int), checked when built (0: none)
     private int averagingPeriod;
     private int prefetch = DEFAULT_PREFETCH;
+    private int warmUp = DEFAULT_WARM_UP;
     private int aggregationDepth = DEFAULT_AGGREGATION_DEPTH;
     private Approach approach = Approach.parse(DEFAULT_APPROACH);
     private Storage storageLevel = Storage.parse(DEFAULT_STORAGE_LEVEL);
@@ -754,6 +767,12 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
     public Builder averagingSchedule(AveragingSchedule value) {
       averaging = value;
       averagingPeriod = 0;
+      return this;
+    }
+
+    /** {@link SparkOptions#warmUp}. */
+    public Builder warmUp(int value) {
+      warmUp = value;
       return this;
     }
 
@@ -889,7 +908,7 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
       SparkOptions s = new SparkOptions(workers, averaging != null ? averaging
           : AveragingSchedule.fixed(averagingPeriod), prefetch, aggregationDepth,
           approach, storageLevel, repartition, exportDir, dataPath, cacheBudget,
-          distributedEval);
+          distributedEval, warmUp);
       OptimiserOptions opt = new OptimiserOptions(updater, learningRate, lrDecay, l2);
       OutputOptions out = new OutputOptions(output, resume, overwrite, keepCheckpoints,
           onBadCheckpoint);
@@ -981,6 +1000,7 @@ public record TrainOptions(Engine engine, int epochs, long seed, LeNet5.Variant 
     m.put("data_path", spark.dataPath().spelling());
     m.put("cache_budget", spark.cacheBudget());
     m.put("distributed_eval", spark.distributedEval());
+    m.put("warm_up", spark.warmUp());
     m.put("export_dir", Redact.uri(spark.exportDir()));
     m.put("keep_checkpoints", output.keepCheckpoints());
     m.put("resume", output.resume());

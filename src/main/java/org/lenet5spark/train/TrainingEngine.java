@@ -2,6 +2,7 @@ package org.lenet5spark.train;
 
 import java.io.IOException;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.lenet5spark.run.RunRecord;
 
 /**
  * How one epoch is fitted: {@link SparkEngine} (DL4J parameter averaging across Spark workers) or
@@ -31,6 +32,15 @@ public interface TrainingEngine extends AutoCloseable {
 
   /** The network being trained (after an epoch: the averaged parameters). */
   MultiLayerNetwork network();
+
+  /**
+   * Work done once before the first epoch's clock starts (called once, before the first
+   * {@link #fitEpoch}): the spark engine reads its cached training data and warms its executors
+   * up; the default does nothing.
+   */
+  default RunRecord.StartUp startUp() {
+    return RunRecord.StartUp.NONE;
+  }
 
   /** Fits one epoch (1-based) with the given learning rate. */
   EpochFit fitEpoch(int epoch, double learningRate) throws IOException;

@@ -206,6 +206,15 @@ public final class TrainingRun {
     try (TrainingEngine engine = sc != null
         ? new SparkEngine(sc, o, net, train, exportDir, start, split)
         : new LocalEngine(o, net, trainOnly, norm)) {
+      if (start < o.epochs() && !selection.stopped()) {
+        // cached data and warm-up before the first epoch's clock, counted in the total
+        RunRecord.StartUp startUp = engine.startUp();
+        if (!startUp.equals(RunRecord.StartUp.NONE)) {
+          runInfo = runInfo.withStartUp(startUp);
+          runInfo.write(files, conf);
+          Progress.startUp(console, startUp);
+        }
+      }
       for (int epoch = start + 1; epoch <= o.epochs() && !selection.stopped(); epoch++) {
         double lr = o.optimiser().learningRateAt(epoch);
         TrainingEngine.EpochFit fit = engine.fitEpoch(epoch, lr);

@@ -65,6 +65,7 @@ class TrainOptionsCliTest {
           "data_path" : "auto",
           "cache_budget" : 0,
           "distributed_eval" : false,
+          "warm_up" : 0,
           "export_dir" : null,
           "keep_checkpoints" : 3,
           "resume" : false,
@@ -106,6 +107,7 @@ class TrainOptionsCliTest {
           "data_path" : "stream",
           "cache_budget" : 2147483648,
           "distributed_eval" : false,
+          "warm_up" : 25,
           "export_dir" : "file:/x",
           "keep_checkpoints" : 5,
           "resume" : true,
@@ -124,7 +126,7 @@ class TrainOptionsCliTest {
         "--epochs", "3", "--workers", "4", "--batch-size", "16", "--averaging-frequency", "5",
         "--prefetch", "0", "--aggregation-depth", "3", "--seed", "9", "--learning-rate", "0.01",
         "--lr-decay", "1", "--l2", "0.0001", "--augment", "--resume", "--keep-checkpoints", "5",
-        "--data-path", "Stream", "--cache-budget", "2G"));
+        "--data-path", "Stream", "--cache-budget", "2G", "--warm-up", "25"));
     String spark = config("train", "--data", "/d", "--output", "/o", "--engine", "spark",
         "--training-approach", "export", "--repartition", "When-Needed", "--updater",
         "nesterov", "--storage-level", "OFF_HEAP");
@@ -228,6 +230,7 @@ class TrainOptionsCliTest {
             + "period, or one per epoch (e.g. 10,20,40,80: the last repeats), each a multiple "
             + "of the first; ignored by --engine local (default: 10).",
         "--prefetch=<prefetch> Minibatches prefetched per worker (default: 2).",
+        "the JIT compiles the kernels first; 0: none (default: 0).",
         "aggregation of the parameters (default: 2).",
         "--training-approach=auto|export|direct DL4J's RDD training approach; auto: direct "
             + "with a local master, export on a cluster (default: auto).",
