@@ -71,7 +71,6 @@ public final class SparkEngine implements TrainingEngine {
       int batchSize, long seed, Broadcast<int[]> heldOut) {
   }
 
-  private static final Logger LOG = LoggerFactory.getLogger(SparkEngine.class);
   private final AveragingSchedule schedule;
   /** The averaging rounds each epoch fitted by this engine took (epoch to rounds). */
   private final Map<Integer, Integer> rounds = new TreeMap<>();
