@@ -182,21 +182,23 @@ public final class BenchReport {
           z.path("cached_estimate_bytes").asDouble() / 1e6));
     }
     md.append(String.format(Locale.ROOT, "%n## Scale: training (Spark, %d workers, batch %d per"
-        + " worker, averaging every %d; timed: %s)%n%n| training images | --data-path (taken)"
+        + " worker, averaging every %d; timed: %s)%n%n| training images | --data-path (taken;"
+        + " auto takes)"
         + " | examples | epoch s | images/s | executors' peak heap MB | executors' peak RSS MB"
-        + " | executors' RSS beyond heap MB | driver peak heap MB | driver peak RSS MB |%n"
+        + " | executors' RSS beyond heap after MB | driver peak heap MB | driver peak RSS MB |%n"
         + "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |%n",
         s.path("workers").asInt(), s.path("batch_size_per_worker").asInt(),
         s.path("averaging_frequency").asInt(), s.path("timed").asText()));
     for (JsonNode z : s.path("sizes")) {
       for (JsonNode run : z.path("runs")) {
         JsonNode d = run.path("driver");
-        md.append(String.format(Locale.ROOT, "| %,d | %s (%s) | %,d | %.1f | %,.0f | %s | %s"
-            + " | %s | %d | %d |%n", run.path("train_images").asLong(),
+        md.append(String.format(Locale.ROOT, "| %,d | %s (%s; %s) | %,d | %.1f | %,.0f | %s"
+            + " | %s | %s | %d | %d |%n", run.path("train_images").asLong(),
             run.path("data_path_asked").asText(), run.path("data_path").asText(),
+            run.path("auto_takes").asText(),
             run.path("examples_per_epoch").asLong(), run.path("epoch_seconds").asDouble(),
             run.path("images_per_second").asDouble(), perJvm(run, "heap_peak_mb"),
-            perJvm(run, "rss_peak_mb"), perJvm(run, "off_heap_at_rss_peak_mb"),
+            perJvm(run, "rss_peak_mb"), perJvm(run, "beyond_heap_now_mb"),
             d.path("heap_peak_mb").asLong(), d.path("rss_peak_mb").asLong()));
       }
     }

@@ -81,9 +81,10 @@ public record BenchRequest(Path input, Path work, java.nio.file.Path json,
    *     training images)
    * @param paths the {@code --data-path} values each size is trained with
    * @param workers Spark workers of the training runs
+   * @param epochs epochs of each training run, the last timed
    */
   public record Scale(List<Integer> expansions, List<TrainOptions.DataPath> paths,
-      int workers) {
+      int workers, int epochs) {
     /** The suite's defaults: 60k, 300k and 1.2M images; auto and stream; 2 workers. */
     public static final String DEFAULT_EXPANSIONS = "0,4,19";
     /** Default data paths: what train chooses, and the streaming path as well. */
@@ -110,10 +111,14 @@ public record BenchRequest(Path input, Path work, java.nio.file.Path json,
       if (workers < 1) {
         throw new BadInputException("--scale-workers must be at least 1, got " + workers);
       }
+      if (epochs < 1) {
+        throw new BadInputException("--scale-epochs must be at least 1, got " + epochs);
+      }
     }
 
     /** The scale options that command-line values give. */
-    public static Scale parse(List<Integer> expansions, List<String> paths, int workers) {
+    public static Scale parse(List<Integer> expansions, List<String> paths, int workers,
+        int epochs) {
       List<TrainOptions.DataPath> parsed = new ArrayList<>();
       for (String p : paths) {
         try {
@@ -123,7 +128,7 @@ public record BenchRequest(Path input, Path work, java.nio.file.Path json,
               + " (expected auto, cached or stream)");
         }
       }
-      return new Scale(expansions, parsed, workers);
+      return new Scale(expansions, parsed, workers, epochs);
     }
   }
 

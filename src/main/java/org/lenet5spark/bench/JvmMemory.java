@@ -28,10 +28,12 @@ import org.bytedeco.javacpp.Pointer;
  * @param heapPeakBytes sum of the heap pools' peak use
  * @param heapCommittedPeakBytes sum of the heap pools' peak committed size
  * @param heapMaxBytes the heap's limit ({@code -Xmx})
+ * @param heapCommittedBytes the heap's committed size now
  * @param nativeBytes ND4J's native buffers allocated now (JavaCPP)
  */
 public record JvmMemory(String who, long rssPeakBytes, long rssBytes, long heapPeakBytes,
-    long heapCommittedPeakBytes, long heapMaxBytes, long nativeBytes) implements Serializable {
+    long heapCommittedPeakBytes, long heapMaxBytes, long heapCommittedBytes, long nativeBytes)
+    implements Serializable {
   private static final long serialVersionUID = 1L;
   private static final Path STATUS = Path.of("/proc/self/status");
 
@@ -47,7 +49,8 @@ public record JvmMemory(String who, long rssPeakBytes, long rssBytes, long heapP
       }
     }
     return new JvmMemory(who, statusKb("VmHWM:") << 10, statusKb("VmRSS:") << 10, heap,
-        committed, Runtime.getRuntime().maxMemory(), Pointer.totalBytes());
+        committed, Runtime.getRuntime().maxMemory(), Runtime.getRuntime().totalMemory(),
+        Pointer.totalBytes());
   }
 
   /**
@@ -75,10 +78,12 @@ public record JvmMemory(String who, long rssPeakBytes, long rssBytes, long heapP
     m.put("rss_peak_mb", mb(rssPeakBytes));
     m.put("heap_peak_mb", mb(heapPeakBytes));
     m.put("heap_committed_peak_mb", mb(heapCommittedPeakBytes));
-    // what the process held beyond its heap at its peak: native buffers, JIT, stacks
-    m.put("off_heap_at_rss_peak_mb", rssPeakBytes < 0 ? -1
-        : mb(Math.max(0, rssPeakBytes - heapCommittedPeakBytes)));
     m.put("rss_now_mb", mb(rssBytes));
+    m.put("heap_committed_now_mb", mb(heapCommittedBytes));
+    // what the process holds beyond its committed heap now: native buffers, JIT, stacks,
+    // metaspace (the committed heap need not all be resident: a lower bound)
+    m.put("beyond_heap_now_mb", rssBytes < 0 ? -1
+        : mb(Math.max(0, rssBytes - heapCommittedBytes)));
     m.put("nd4j_native_now_mb", mb(nativeBytes));
     m.put("heap_max_mb", mb(heapMaxBytes));
     return m;

@@ -17,6 +17,7 @@ import org.lenet5spark.data.ShardCatalog;
 import org.lenet5spark.data.ShardFormat;
 import org.lenet5spark.data.ShardStream;
 import org.lenet5spark.io.HadoopFs;
+import org.lenet5spark.io.Json;
 import org.lenet5spark.model.LeNet5;
 import org.lenet5spark.spark.SparkContexts;
 import org.lenet5spark.train.DataPathChoice;
@@ -31,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * The {@code scale} suite of {@code bench}: how the job's costs grow with the training set. For
  * each expansion K ({@code prepare --expand K}: 60,000 x (K + 1) training images) it times
  * {@code prepare} into binary shards (images written per second, shard bytes on disk), then
- * trains on them with the Spark engine for two epochs and times the second (steady state: JIT
- * warm, the cached path's minibatches already cached), once per data path asked for
+ * trains on them with the Spark engine for {@code --scale-epochs} epochs (default 2) and times
+ * the last (with 2, steady state: JIT warm, the cached path's minibatches already cached; with 1
+ * the epoch includes both), once per data path asked for
  * ({@code auto}, resolved as {@code train} resolves it, and/or {@code stream}/{@code cached}; a
  * path already measured at that size is not run twice). After the epochs a small Spark job reads
  * each executor's peak memory inside its JVM ({@link JvmMemory}), and the driver reads its own.
@@ -43,8 +45,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ScaleBenchmark {
   private static final Logger LOG = LoggerFactory.getLogger(ScaleBenchmark.class);
-  /** Epochs each training run fits; the last is timed. */
-  static final int EPOCHS = 2;
   /** Tries of the probe job to reach every executor. */
   private static final int PROBE_TRIES = 5;
 
@@ -72,8 +72,10 @@ public final class ScaleBenchmark {
     out.put("workers", o.scale().workers());
     out.put("batch_size_per_worker", o.batch());
     out.put("averaging_frequency", o.period());
-    out.put("epochs_per_run", EPOCHS);
-    out.put("timed", "the second of " + EPOCHS + " epochs of each run");
+    int epochs = o.scale().epochs();
+    out.put("epochs_per_run", epochs);
+    out.put("timed", epochs == 1 ? "the only epoch of each run (JIT warm-up and, on the cached"
+        + " path, the caching included)" : "epoch " + epochs + " of " + epochs + " of each run");
     List<Map<String, Object>> sizes = new ArrayList<>();
     out.put("sizes", sizes);
     for (int k : o.scale().expansions()) {
@@ -117,6 +119,7 @@ public final class ScaleBenchmark {
       m.put("train_shard_bytes", trainBytes);
       m.put("test_shard_bytes", testBytes);
       m.put("cached_estimate_bytes", ShardStream.cachedBytes(r.train()));
+      LOG.info("scale prepare figures: {}", Json.mapper().writeValueAsString(m));
       LOG.info("scale: prepared {} training images (expand {}) in {} s, {} bytes", r.train()
           .count(), k, seconds, trainBytes);
     } finally {
@@ -137,10 +140,12 @@ public final class ScaleBenchmark {
       Configuration conf = sc.hadoopConfiguration();
       Path runDir = new Path(o.work(), "scale-run-" + k + "-" + asked.spelling());
       TrainOptions opts = DataPathChoice.resolve(sc, TrainOptions.builder(data, runDir)
-          .engine(TrainOptions.Engine.SPARK).epochs(EPOCHS).workers(o.scale().workers())
+          .engine(TrainOptions.Engine.SPARK).epochs(o.scale().epochs()).workers(o.scale().workers())
           .batchSize(o.batch()).averagingFrequency(o.period()).dataPath(asked).augment(false)
           .build(), conf);
       String path = opts.spark().dataPath().spelling();
+      String auto = DataPathChoice.resolve(sc, opts.toBuilder()
+          .dataPath(TrainOptions.DataPath.AUTO).build(), conf).spark().dataPath().spelling();
       if (taken.contains(path)) {
         LOG.info("scale: expand {}: --data-path {} takes {}, already measured", k,
             asked.spelling(), path);
@@ -155,17 +160,18 @@ public final class ScaleBenchmark {
       List<TrainingEngine.EpochFit> fits = new ArrayList<>();
       try (SparkEngine spark = new SparkEngine(sc, opts, net, train, new Path(runDir, "export"),
           0, split)) {
-        for (int e = 1; e <= EPOCHS; e++) {
+        for (int e = 1; e <= opts.epochs(); e++) {
           fits.add(spark.fitEpoch(e, opts.optimiser().learningRateAt(e)));
           LOG.info("scale: expand {}, {} path, epoch {}: {} examples in {} s", k, path, e,
               fits.get(e - 1).examples(), fits.get(e - 1).seconds());
         }
       }
-      TrainingEngine.EpochFit timed = fits.get(EPOCHS - 1);
+      TrainingEngine.EpochFit timed = fits.get(fits.size() - 1);
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("spark_master", sc.master());
       m.put("data_path_asked", asked.spelling());
       m.put("data_path", path);
+      m.put("auto_takes", auto);
       m.put("train_images", train.count());
       m.put("validation_images", split.count());
       m.put("examples_per_epoch", timed.examples());
@@ -181,6 +187,8 @@ public final class ScaleBenchmark {
       Map<String, Object> driver = JvmMemory.probe("driver").toJson();
       driver.put("peaks_reset_before_run", driverReset);
       m.put("driver", driver);
+      // the figures of each run as soon as they exist (a long suite cut short keeps them)
+      LOG.info("scale run figures: {}", Json.mapper().writeValueAsString(m));
       return m;
     } finally {
       sc.stop();

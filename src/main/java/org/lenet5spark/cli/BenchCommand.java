@@ -108,12 +108,18 @@ final class BenchCommand implements Callable<Integer> {
           + "${DEFAULT-VALUE}).")
   int scaleWorkers;
 
+  @Option(names = "--scale-epochs", defaultValue = "2",
+      description = "scale suite: epochs of each training run; the last is timed (default: "
+          + "${DEFAULT-VALUE}: the second, in steady state).")
+  int scaleEpochs;
+
   @Override
   public Integer call() throws Exception {
     Set<BenchRequest.Suite> chosen = Usage.check(spec, () -> BenchRequest.Suite.parse(suites));
     Usage.check(spec, () -> BenchRequest.checkRounds(pytorchRounds));
     BenchRequest.Scale scale = Usage.check(spec,
-        () -> BenchRequest.Scale.parse(scaleExpansions, scalePaths, scaleWorkers));
+        () -> BenchRequest.Scale.parse(scaleExpansions, scalePaths, scaleWorkers,
+            scaleEpochs));
     String md = markdown != null ? markdown : BenchRequest.defaultMarkdown(json);
     BenchRequest request = new BenchRequest(HadoopFs.resolve(input), HadoopFs.resolve(work),
         Path.of(json), Path.of(md), chosen, batchSizes, throughputImages, sparkBatch,

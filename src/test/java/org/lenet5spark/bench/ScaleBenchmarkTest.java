@@ -42,7 +42,7 @@ class ScaleBenchmarkTest {
         HadoopFs.resolve(work.toString()), json, tmp.resolve("scale.md"),
         Set.of(BenchRequest.Suite.SCALE), List.of(32), 64, 32, 5, 64, 1, SHARDS, 1, "local[2]",
         new BenchRequest.Scale(List.of(0, 1), List.of(TrainOptions.DataPath.AUTO,
-            TrainOptions.DataPath.CACHED, TrainOptions.DataPath.STREAM), 2));
+            TrainOptions.DataPath.CACHED, TrainOptions.DataPath.STREAM), 2, 2));
     BenchRun.run(r);
     JsonNode s = Json.mapper().readTree(json.toFile()).path("scale");
     assertEquals(2, s.path("workers").asInt());
@@ -82,9 +82,9 @@ class ScaleBenchmarkTest {
     assertTrue(md.contains("## Scale: prepare"), md);
     assertTrue(md.contains("| 1 | 4,000 | 4 |"), md);
     assertTrue(md.contains("## Scale: training (Spark, 2 workers, batch 32 per worker, averaging"
-        + " every 5; timed: the second of 2 epochs of each run)"), md);
-    assertTrue(md.contains("| 2,000 | auto (cached) |"), md);
-    assertTrue(md.contains("| 4,000 | stream (stream) |"), md);
+        + " every 5; timed: epoch 2 of 2 of each run)"), md);
+    assertTrue(md.contains("| 2,000 | auto (cached; cached) |"), md);
+    assertTrue(md.contains("| 4,000 | stream (stream; cached) |"), md);
   }
 
   /** One training run's figures: examples, times and memory. */
@@ -105,6 +105,7 @@ class ScaleBenchmarkTest {
     assertTrue(seconds > 0 && run.path("first_epoch_seconds").asDouble() > 0, run.toString());
     assertEquals(examples / seconds, run.path("images_per_second").asDouble(), 1e-6);
     assertTrue(Double.isFinite(run.path("train_loss").asDouble()), run.toString());
+    assertEquals("cached", run.path("auto_takes").asText(), run.toString());
     JsonNode executors = run.path("executors");
     // local master: the executors are the driver's JVM
     assertEquals(1, executors.size(), run.toString());
@@ -114,7 +115,8 @@ class ScaleBenchmarkTest {
       assertTrue(jvm.path("heap_peak_mb").asLong() > 0, jvm.toString());
       assertTrue(jvm.path("heap_peak_mb").asLong() <= jvm.path("heap_committed_peak_mb")
           .asLong(), jvm.toString());
-      assertTrue(jvm.path("off_heap_at_rss_peak_mb").asLong() >= 0, jvm.toString());
+      assertTrue(jvm.path("beyond_heap_now_mb").asLong() >= 0, jvm.toString());
+      assertTrue(jvm.path("rss_now_mb").asLong() > 0, jvm.toString());
       assertTrue(jvm.path("heap_max_mb").asLong() > 0, jvm.toString());
     }
   }
