@@ -3,7 +3,9 @@
 # without a Spark installation, so that the scale suite measures executors apart from the driver:
 #   bench/scale-local-cluster.sh --input DIR --work DIR --json FILE [other bench options]
 # The suite defaults to scale (another --suite on the command line wins). Executors: 2, one core
-# and spark.executor.memory (default 1g) each, with the Java 17 flags and the job's JVM flags.
+# and spark.executor.memory (default 1g) each, with the Java 17 flags and the job's JVM flags;
+# spark.executor.instances=2 is set so that --data-path auto's budget counts both executors even
+# before they have registered (half of 2 x 1g).
 # Makes target/spark-home-bench, a SPARK_HOME whose jars/ links the job's runtime classpath (the
 # Workers build their executors' classpath from it). Environment: as submit/local.sh, plus
 #   LENET5_EXECUTOR_MEMORY  heap of each executor (default 1g; the worker gets as much)
@@ -39,6 +41,7 @@ exec java $(java17_flags) -Xmx"${LENET5_DRIVER_MEMORY:-4g}" \
   -Dorg.bytedeco.javacpp.maxbytes="$offheap" -Dorg.bytedeco.javacpp.maxphysicalbytes="$offheap" \
   $(job_jvm_flags) -Dlog4j2.configurationFile="$LENET5_HOME/conf/log4j2.properties" \
   "${spark_props[@]}" \
+  -Dspark.executor.instances=2 -Dspark.executor.cores=1 \
   -Dspark.executor.memory="$mem" -Dspark.executor.extraJavaOptions="$executor_opts" \
   -Dspark.executorEnv.OMP_NUM_THREADS="$OMP_NUM_THREADS" -Dspark.driver.host=127.0.0.1 \
   ${LENET5_JAVA_OPTS:-} -cp "$THIN_JAR:$(cat "$CLASSPATH_FILE")" \
