@@ -7,7 +7,8 @@ import java.util.Locale;
  * Renders the JSON written by {@code bench} as Markdown tables (the form docs/benchmarks.md
  * records): data pipeline, single-process throughput by kernels and batch size, the PyTorch
  * reference with the DL4J / PyTorch ratios measured in the same run, epoch times of the local
- * engine against Spark with 1 and 2 workers, evaluation throughput and peak memory. Sections
+ * engine against Spark with 1 and 2 workers, evaluation throughput and peak memory, the scaling
+ * prediction, and the scale suite (prepare, epoch and peak memory per training-set size). Sections
  * whose suite did not run are left out.
  */
 public final class BenchReport {
@@ -110,6 +111,7 @@ public final class BenchReport {
           train.path("evaluation_images_per_second").asDouble()));
     }
     scaling(md, r.path("scaling"));
+    scale(md, r.path("scale"));
     JsonNode mem = r.has("peak_memory") ? r.path("peak_memory") : train.path("peak_memory");
     if (mem.isObject()) {
       md.append(String.format(Locale.ROOT, "%nPeak memory: heap %d MB, RSS %d MB (off-heap at"
@@ -160,6 +162,55 @@ public final class BenchReport {
         .append(e.getValue().asInt()));
     md.append(String.format(Locale.ROOT, "%nPeriod that keeps round costs under 10%% of compute,"
         + " by workers: %s.%n", periods));
+  }
+
+  /** The scale suite: prepare per size, then each training run's epoch and peak memory. */
+  private static void scale(StringBuilder md, JsonNode s) {
+    if (!s.isObject()) {
+      return;
+    }
+    md.append(String.format(Locale.ROOT, "%n## Scale: prepare (binary shards, %s)%n%n"
+        + "| expand | training images | shards | prepare s | images/s | training shards MB"
+        + " | cached estimate MB |%n| --- | --- | --- | --- | --- | --- | --- |%n",
+        s.path("spark_master").asText()));
+    for (JsonNode z : s.path("sizes")) {
+      md.append(String.format(Locale.ROOT, "| %d | %,d | %d | %.1f | %,.0f | %,.1f | %,.0f |%n",
+          z.path("expand").asInt(), z.path("train_images").asLong(),
+          z.path("train_shards").asInt(), z.path("prepare_seconds").asDouble(),
+          z.path("prepare_images_per_second").asDouble(),
+          z.path("train_shard_bytes").asDouble() / 1e6,
+          z.path("cached_estimate_bytes").asDouble() / 1e6));
+    }
+    md.append(String.format(Locale.ROOT, "%n## Scale: training (Spark, %d workers, batch %d per"
+        + " worker, averaging every %d; timed: %s)%n%n| training images | --data-path (taken;"
+        + " auto takes)"
+        + " | examples | epoch s | images/s | executors' peak heap MB | executors' peak RSS MB"
+        + " | executors' RSS beyond heap after MB | driver peak heap MB | driver peak RSS MB |%n"
+        + "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |%n",
+        s.path("workers").asInt(), s.path("batch_size_per_worker").asInt(),
+        s.path("averaging_frequency").asInt(), s.path("timed").asText()));
+    for (JsonNode z : s.path("sizes")) {
+      for (JsonNode run : z.path("runs")) {
+        JsonNode d = run.path("driver");
+        md.append(String.format(Locale.ROOT, "| %,d | %s (%s; %s) | %,d | %.1f | %,.0f | %s"
+            + " | %s | %s | %d | %d |%n", run.path("train_images").asLong(),
+            run.path("data_path_asked").asText(), run.path("data_path").asText(),
+            run.path("auto_takes").asText(),
+            run.path("examples_per_epoch").asLong(), run.path("epoch_seconds").asDouble(),
+            run.path("images_per_second").asDouble(), perJvm(run, "heap_peak_mb"),
+            perJvm(run, "rss_peak_mb"), perJvm(run, "beyond_heap_now_mb"),
+            d.path("heap_peak_mb").asLong(), d.path("rss_peak_mb").asLong()));
+      }
+    }
+  }
+
+  /** One figure of every executor of a run, "a / b". */
+  private static String perJvm(JsonNode run, String field) {
+    StringBuilder b = new StringBuilder();
+    for (JsonNode e : run.path("executors")) {
+      b.append(b.length() == 0 ? "" : " / ").append(e.path(field).asLong());
+    }
+    return b.toString();
   }
 
   private static void scalingTable(StringBuilder md, String title, JsonNode rows) {

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -33,7 +34,9 @@ import org.lenet5spark.train.TrainOptions;
  * input read throughput; {@link TrainBenchmark}: throughput by batch size, Spark against the local
  * engine, evaluation, memory; the single-process throughput alone; {@link SideBySide}: alternating
  * epochs of DL4J and PyTorch, ratio of medians; {@link ScalingBenchmark}: the cost of an
- * averaging round measured and epochs predicted for 1 to 64 workers) and writes the figures as
+ * averaging round measured and epochs predicted for 1 to 64 workers; {@link ScaleBenchmark}:
+ * prepare, an epoch and peak memory at growing training sets, with Spark contexts of its own,
+ * after the other suites) and writes the figures as
  * JSON (for tools) and as Markdown tables ({@link BenchReport}, for docs/benchmarks.md). Needs
  * the four MNIST IDX files.
  */
@@ -60,12 +63,21 @@ public final class BenchRun {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("date", Instant.now().toString());
     out.put("machine", machine());
-    JavaSparkContext sc = SparkContexts.start("lenet5-bench", r.master());
-    try {
-      out.put("spark_master", sc.master());
-      measure(sc, r, out, transform);
-    } finally {
-      sc.stop();
+    if (!Set.of(Suite.SCALE).containsAll(r.suites())) {
+      JavaSparkContext sc = SparkContexts.start("lenet5-bench", r.master());
+      try {
+        out.put("spark_master", sc.master());
+        measure(sc, r, out, transform);
+      } finally {
+        sc.stop();
+      }
+    }
+    if (r.suites().contains(Suite.SCALE)) {
+      // last, and with Spark contexts of its own: each run's executors are new JVMs
+      Map<String, Object> scale = ScaleBenchmark.run(new ScaleBenchmark.Options(r.input(),
+          r.work(), r.master(), r.shards(), r.sparkBatch(), r.averagingFrequency(), r.scale()));
+      out.putIfAbsent("spark_master", scale.get("spark_master"));
+      out.put("scale", scale);
     }
     String text = Json.pretty(out);
     Files.writeString(r.json(), text);

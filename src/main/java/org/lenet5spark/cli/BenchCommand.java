@@ -16,8 +16,8 @@ import picocli.CommandLine.Option;
 /**
  * CLI of the benchmark harness ({@link BenchRun}): checks the options, hands a
  * {@link BenchRequest} to it and prints the figures it wrote as JSON. Suites: {@code data},
- * {@code train}, {@code throughput} (the single-process part of train alone) and
- * {@code pytorch}.
+ * {@code train}, {@code throughput} (the single-process part of train alone), {@code pytorch},
+ * {@code inference}, {@code scaling} and {@code scale} (with its sizes, data paths and workers).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Measure the job on the full data set and write JSON figures.")
@@ -48,8 +48,9 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--suite", split = ",", defaultValue = "data,train,pytorch",
       description = "Suites to run, comma-separated: data, train, throughput (the first part "
           + "of train alone), pytorch, inference (Spark ML's transform against predict, "
-          + "rows/s), scaling (round costs measured, epochs predicted for 1-64 workers) "
-          + "(default: ${DEFAULT-VALUE}).")
+          + "rows/s), scaling (round costs measured, epochs predicted for 1-64 workers), "
+          + "scale (prepare, an epoch and peak memory at 60k to 1.2M training images; "
+          + "runs last) (default: ${DEFAULT-VALUE}).")
   List<String> suites;
 
   @Option(names = "--batch-sizes", split = ",", defaultValue = "32,64,128,256",
@@ -89,14 +90,40 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--master", paramLabel = "M", description = "Spark master (default local[*]).")
   String master;
 
+  @Option(names = "--scale-expansions", split = ",", paramLabel = "K",
+      defaultValue = BenchRequest.Scale.DEFAULT_EXPANSIONS,
+      description = "scale suite: the prepare --expand of each size, 60,000 x (K + 1) "
+          + "training images (default: ${DEFAULT-VALUE}: 60k, 300k, 1.2M).")
+  List<Integer> scaleExpansions;
+
+  @Option(names = "--scale-paths", split = ",", paramLabel = "PATH",
+      defaultValue = BenchRequest.Scale.DEFAULT_PATHS,
+      description = "scale suite: the --data-path values each size is trained with (auto, "
+          + "cached, stream; a path auto already took is not run twice) "
+          + "(default: ${DEFAULT-VALUE}).")
+  List<String> scalePaths;
+
+  @Option(names = "--scale-workers", defaultValue = "2",
+      description = "scale suite: Spark workers of the training runs (default: "
+          + "${DEFAULT-VALUE}).")
+  int scaleWorkers;
+
+  @Option(names = "--scale-epochs", defaultValue = "2",
+      description = "scale suite: epochs of each training run; the last is timed (default: "
+          + "${DEFAULT-VALUE}: the second, in steady state).")
+  int scaleEpochs;
+
   @Override
   public Integer call() throws Exception {
     Set<BenchRequest.Suite> chosen = Usage.check(spec, () -> BenchRequest.Suite.parse(suites));
     Usage.check(spec, () -> BenchRequest.checkRounds(pytorchRounds));
+    BenchRequest.Scale scale = Usage.check(spec,
+        () -> BenchRequest.Scale.parse(scaleExpansions, scalePaths, scaleWorkers,
+            scaleEpochs));
     String md = markdown != null ? markdown : BenchRequest.defaultMarkdown(json);
     BenchRequest request = new BenchRequest(HadoopFs.resolve(input), HadoopFs.resolve(work),
         Path.of(json), Path.of(md), chosen, batchSizes, throughputImages, sparkBatch,
-        averagingFrequency, pytorchBatch, pytorchRounds, shards, repeats, master);
+        averagingFrequency, pytorchBatch, pytorchRounds, shards, repeats, master, scale);
     System.out.print(BenchRun.run(request, Lenet5ClassificationModel::timeTransform));
     return ExitCodes.OK;
   }
