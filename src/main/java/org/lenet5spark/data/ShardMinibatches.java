@@ -56,19 +56,31 @@ public final class ShardMinibatches {
   /** Lazily reads the given shards, in order, as minibatches. */
   public static Iterator<DataSet> iterator(List<String> shardPaths, ShardFormat format,
       Configuration conf, int rows, int cols, int batchSize) {
-    return new BatchIterator(shardPaths, format, conf, rows, cols, batchSize, null);
+    return new BatchIterator(shardPaths, format, conf, rows, cols, batchSize, null, 0);
+  }
+
+  /**
+   * Whether record {@code index} is excluded from training by the ascending held-out indices
+   * {@code heldOut}: it is one of them or, with {@code period > 0} (an expanded split of
+   * {@code period} originals, copy {@code k} of original {@code i} at {@code k * period + i}),
+   * a copy of one.
+   */
+  public static boolean excluded(int[] heldOut, int period, int index) {
+    return Arrays.binarySearch(heldOut, period > 0 ? index % period : index) >= 0;
   }
 
   /**
    * The training RDD without the validation split ({@code train --validation}): like
    * {@link #rdd}, except that the executors drop every record whose index (its position in the
    * source, checked by the shard readers) is in {@code heldOut}, a broadcast ascending array, and
-   * fill each minibatch with the next kept records of the same shard. Each minibatch carries
+   * fill each minibatch with the next kept records of the same shard; with a {@code period}
+   * (an expanded split's number of originals) every copy of a held-out original is dropped too
+   * ({@link #excluded}). Each minibatch carries
    * its records' indices as DL4J example metadata ({@link DataSet#getExampleMetaData}), so what
    * is trained on can be checked.
    */
   public static JavaRDD<DataSet> rddWithout(JavaSparkContext sc, ShardCatalog catalog,
-      int batchSize, Broadcast<int[]> heldOut) {
+      int batchSize, Broadcast<int[]> heldOut, int period) {
     List<String> paths = new ArrayList<>();
     for (Path p : catalog.shards()) {
       paths.add(p.toString());
@@ -86,7 +98,7 @@ public final class ShardMinibatches {
       List<String> mine = new ArrayList<>();
       it.forEachRemaining(mine::add);
       return new BatchIterator(mine, format, conf.value().get(), rows, cols, batchSize,
-          heldOut.value());
+          heldOut.value(), period);
     };
     return sc.parallelize(paths, paths.size()).mapPartitions(toBatches);
   }
@@ -130,11 +142,13 @@ public final class ShardMinibatches {
     private final int[] indices;
     /** Ascending record indices to drop, or null to keep every record. */
     private final int[] heldOut;
+    /** An expanded split's number of originals (their copies are dropped too), else 0. */
+    private final int period;
     private ShardRecordReader reader;
     private DataSet next;
 
     BatchIterator(List<String> shardPaths, ShardFormat format, Configuration conf, int rows,
-        int cols, int batchSize, int[] heldOut) {
+        int cols, int batchSize, int[] heldOut, int period) {
       this.paths = shardPaths.iterator();
       this.format = format;
       this.conf = conf;
@@ -145,6 +159,7 @@ public final class ShardMinibatches {
       this.labels = new int[batchSize];
       this.indices = new int[batchSize];
       this.heldOut = heldOut;
+      this.period = period;
     }
 
     @Override
@@ -217,7 +232,7 @@ public final class ShardMinibatches {
             continue;
           }
           for (int i = 0; i < n; i++) {
-            if (Arrays.binarySearch(heldOut, indices[i]) < 0) {
+            if (!excluded(heldOut, period, indices[i])) {
               System.arraycopy(features, i * size, f, filled * size, size);
               l[filled] = labels[i];
               idx[filled] = indices[i];

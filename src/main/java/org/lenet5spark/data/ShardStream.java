@@ -119,15 +119,18 @@ public final class ShardStream {
   /**
    * The minibatches of one round: one partition per block, each reading its block from its shard
    * when computed; the records whose indices {@code heldOut} lists (sorted; null: none) are
-   * dropped as they are read (the validation split, never trained on).
+   * dropped as they are read (the validation split, never trained on), and with a
+   * {@code period} (an expanded split's number of originals) every copy of them
+   * ({@link ShardMinibatches#excluded}).
    */
   public static JavaRDD<DataSet> round(JavaSparkContext sc, ShardCatalog catalog,
-      List<Block> blocks, int batchSize, long seed, int epoch, Broadcast<int[]> heldOut) {
+      List<Block> blocks, int batchSize, long seed, int epoch, Broadcast<int[]> heldOut,
+      int period) {
     List<List<Block>> shares = new ArrayList<>();
     for (Block b : blocks) {
       shares.add(List.of(b));
     }
-    return roundOfShares(sc, catalog, shares, batchSize, seed, epoch, heldOut);
+    return roundOfShares(sc, catalog, shares, batchSize, seed, epoch, heldOut, period);
   }
 
   /**
@@ -135,7 +138,8 @@ public final class ShardStream {
    * reads its blocks one after the other, each as {@link #round} reads a block.
    */
   public static JavaRDD<DataSet> roundOfShares(JavaSparkContext sc, ShardCatalog catalog,
-      List<List<Block>> shares, int batchSize, long seed, int epoch, Broadcast<int[]> heldOut) {
+      List<List<Block>> shares, int batchSize, long seed, int epoch, Broadcast<int[]> heldOut,
+      int period) {
     List<String> paths = new ArrayList<>();
     for (Path p : catalog.shards()) {
       paths.add(p.toString());
@@ -156,7 +160,7 @@ public final class ShardStream {
       while (it.hasNext()) {
         for (Block b : it.next()) {
           out.addAll(read(b, paths.get(b.shard()), format, conf.get(), rows, cols, batchSize,
-              seed, epoch, heldOut == null ? null : heldOut.value()));
+              seed, epoch, heldOut == null ? null : heldOut.value(), period));
         }
       }
       return out.iterator();
@@ -169,6 +173,15 @@ public final class ShardStream {
    */
   static List<DataSet> read(Block b, String shard, ShardFormat format, Configuration conf,
       int rows, int cols, int batchSize, long seed, int epoch, int[] heldOut) {
+    return read(b, shard, format, conf, rows, cols, batchSize, seed, epoch, heldOut, 0);
+  }
+
+  /**
+   * {@link #read}, also dropping every copy of a held-out record of an expanded split of
+   * {@code period} originals ({@code period > 0}; 0: the held-out records only).
+   */
+  static List<DataSet> read(Block b, String shard, ShardFormat format, Configuration conf,
+      int rows, int cols, int batchSize, long seed, int epoch, int[] heldOut, int period) {
     int size = rows * cols;
     float[] features = new float[b.count() * size];
     int[] labels = new int[b.count()];
@@ -198,7 +211,7 @@ public final class ShardStream {
     int kept = 0;
     int[] order = new int[b.count()];
     for (int i = 0; i < b.count(); i++) {
-      if (heldOut == null || Arrays.binarySearch(heldOut, indices[i]) < 0) {
+      if (heldOut == null || !ShardMinibatches.excluded(heldOut, period, indices[i])) {
         order[kept++] = i;
       }
     }

@@ -82,9 +82,19 @@ public record RunRecord(String kind, String status, String started, String spark
    * @param fingerprint SHA-256 of the held-out record indices, ascending, one decimal per line
    * @param perClass held-out images per class
    * @param trainExamples training images left to train on
+   * @param drawnFrom which records the held-out images were drawn from (all, or an expanded
+   *     split's originals only); absent in runs recorded before it was written
+   * @param excludedFromTraining records never trained on: the held-out images and, in an
+   *     expanded split, every deformed copy of each; absent in runs recorded before
    */
   public record ValidationInfo(long count, String rule, String fingerprint, List<Long> perClass,
-      long trainExamples) {
+      long trainExamples, @JsonInclude(JsonInclude.Include.NON_NULL) String drawnFrom,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Long excludedFromTraining) {
+    /** Without where the split was drawn from (as runs recorded before it). */
+    public ValidationInfo(long count, String rule, String fingerprint, List<Long> perClass,
+        long trainExamples) {
+      this(count, rule, fingerprint, perClass, trainExamples, null, null);
+    }
   }
 
   /**

@@ -68,7 +68,7 @@ public final class SparkEngine implements TrainingEngine {
    * blocks, dealt out anew every epoch, and what reading a round needs.
    */
   private record Streaming(ShardCatalog train, List<ShardStream.Block> blocks, int workers,
-      int batchSize, long seed, Broadcast<int[]> heldOut) {
+      int batchSize, long seed, Broadcast<int[]> heldOut, int period) {
   }
 
   private final AveragingSchedule schedule;
@@ -158,14 +158,16 @@ public final class SparkEngine implements TrainingEngine {
 
   /**
    * The streaming path's blocks of the split; the validation split's records are dropped from
-   * each block as it is read (a broadcast of the held-out indices, as on the cached path).
+   * each block as it is read (a broadcast of the held-out indices, as on the cached path), and
+   * in an expanded split every deformed copy of them (4 bytes per held-out original).
    */
   private static Streaming streaming(JavaSparkContext sc, TrainOptions o, ShardCatalog train,
       ValidationSplit validation) {
     return new Streaming(train, ShardStream.blocks(train.manifest(),
         o.spark().averagingFrequency() * o.data().batchSize()), o.spark().workers(),
         o.data().batchSize(), o.seed(),
-        validation.isEmpty() ? null : sc.broadcast(validation.indices()));
+        validation.isEmpty() ? null : sc.broadcast(validation.indices()),
+        validation.broadcastPeriod());
   }
 
   /**
@@ -183,18 +185,30 @@ public final class SparkEngine implements TrainingEngine {
    * round is averaged.
    */
   private void fitStreamedEpoch(int epoch) {
-    Streaming st = streaming;
-    int blocksPerWorker = schedule.periodAt(epoch) / schedule.first();
-    for (List<List<ShardStream.Block>> round : ShardStream.shares(st.blocks(), st.workers(),
-        blocksPerWorker, st.seed(), epoch)) {
-      JavaRDD<DataSet> rdd = ShardStream.roundOfShares(sc, st.train(), round, st.batchSize(),
-          st.seed(), epoch, st.heldOut());
+    for (JavaRDD<DataSet> rdd : streamedRounds(epoch)) {
       try {
         sparkNet.fit(rdd);
       } finally {
         rdd.unpersist(false);
       }
     }
+  }
+
+  /**
+   * The RDDs of the averaging rounds of {@code epoch} on the streaming path, in order (lazy: each
+   * reads its blocks when computed); what {@link #fitEpoch} trains on, also for tests that check
+   * what is trained.
+   */
+  List<JavaRDD<DataSet>> streamedRounds(int epoch) {
+    Streaming st = streaming;
+    int blocksPerWorker = schedule.periodAt(epoch) / schedule.first();
+    List<JavaRDD<DataSet>> out = new ArrayList<>();
+    for (List<List<ShardStream.Block>> round : ShardStream.shares(st.blocks(), st.workers(),
+        blocksPerWorker, st.seed(), epoch)) {
+      out.add(ShardStream.roundOfShares(sc, st.train(), round, st.batchSize(), st.seed(),
+          epoch, st.heldOut(), st.period()));
+    }
+    return out;
   }
 
   /**
@@ -216,14 +230,16 @@ public final class SparkEngine implements TrainingEngine {
   /**
    * The training minibatches: every record of the shards but the validation split's, which the
    * executors drop while they cut the shards into minibatches (a broadcast of the held-out
-   * indices, {@link ShardMinibatches#rddWithout}).
+   * indices, {@link ShardMinibatches#rddWithout}), with, in an expanded split, every deformed
+   * copy of them (the executors test the index modulo the number of originals).
    */
   static JavaRDD<DataSet> trainingMinibatches(JavaSparkContext sc, ShardCatalog train,
       int batchSize, ValidationSplit validation) {
     if (validation.isEmpty()) {
       return ShardMinibatches.rdd(sc, train, batchSize);
     }
-    return ShardMinibatches.rddWithout(sc, train, batchSize, sc.broadcast(validation.indices()));
+    return ShardMinibatches.rddWithout(sc, train, batchSize, sc.broadcast(validation.indices()),
+        validation.broadcastPeriod());
   }
 
   /** The RDD of minibatches this engine trains on (for tests that check what is trained). */

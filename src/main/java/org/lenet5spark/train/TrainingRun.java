@@ -117,10 +117,12 @@ public final class TrainingRun {
     String fingerprint = dataFingerprint(train, test);
     Normalization norm = train.manifest().toNormalization();
     // the validation split: chosen from the labels by record index, the same for both engines
+    // (of an expanded split: from its originals, whose copies are then never trained on)
     ExampleBlock trainBlock = sc == null ? ExampleBlock.read(train, conf) : null;
-    ValidationSplit split = ValidationSplit.choose(trainBlock != null
-        ? ValidationSplit.labelsByIndex(trainBlock, train.split())
-        : ValidationSplit.labelsByIndex(train, conf), o.selection().validation(), o.seed());
+    ValidationSplit split = trainBlock != null
+        ? ValidationSplit.choose(ValidationSplit.labelsByIndex(trainBlock, train.split()),
+            o.selection().validation(), o.seed(), train.manifest())
+        : ValidationSplit.of(train, conf, o.selection().validation(), o.seed());
     Map<String, Object> trajectory = trajectory(o, split);
 
     Checkpoints checkpoints = new Checkpoints(files.root(), conf);
@@ -196,7 +198,7 @@ public final class TrainingRun {
     }
     runInfo = runInfo.withValidation(new RunRecord.ValidationInfo(split.count(), split.rule(),
         split.fingerprint(), Arrays.stream(split.perClass()).boxed().toList(),
-        split.trainingImages() - split.count()));
+        split.trainExamples(), split.drawnFrom(), split.excluded()));
     runInfo.write(files, conf);
     files.writeMetrics(epochs, confusions, conf);
 
