@@ -19,6 +19,16 @@ public final class SparkContexts {
   public static final String ND4J_REGISTRATOR = "org.nd4j.kryo.Nd4jRegistrator";
   /** The job's registrator: ND4J's plus support for Java records. */
   public static final String JOB_REGISTRATOR = Lenet5KryoRegistrator.class.getName();
+  /**
+   * How long the driver waits for an executor's heartbeat before it removes the executor (Spark's
+   * default: {@code spark.network.timeout}, 120 s).
+   */
+  public static final String HEARTBEAT_TIMEOUT = "spark.storage.blockManagerHeartbeatTimeoutMs";
+  /**
+   * {@link #HEARTBEAT_TIMEOUT} with a local master unless set: a week, in ms, so that a local run
+   * paused and continued resumes instead of dying (docs/RELIABILITY.md).
+   */
+  public static final String LOCAL_HEARTBEAT_TIMEOUT_MS = "604800000";
 
   private SparkContexts() {
   }
@@ -44,6 +54,9 @@ public final class SparkContexts {
       conf.setIfMissing("spark.ui.enabled", "false");
       conf.setIfMissing("spark.driver.host", "127.0.0.1");
       conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+      // the executor is this JVM: a process paused (SIGSTOP, a suspended laptop) for longer than
+      // Spark's 120 s default would, when continued, find its own executor "lost" and exit 56
+      conf.setIfMissing(HEARTBEAT_TIMEOUT, LOCAL_HEARTBEAT_TIMEOUT_MS);
     }
     String executorOpts = conf.get("spark.executor.extraJavaOptions", "");
     if (!executorOpts.contains(Dl4jWorkarounds.HELPERS_DISABLE_PROPERTY)) {
