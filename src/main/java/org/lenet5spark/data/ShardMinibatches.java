@@ -32,6 +32,15 @@ public final class ShardMinibatches {
 
   /** The training RDD: one partition per shard, minibatches of {@code batchSize}. */
   public static JavaRDD<DataSet> rdd(JavaSparkContext sc, ShardCatalog catalog, int batchSize) {
+    return shardRdd(sc, catalog, batchSize, null, 0);
+  }
+
+  /**
+   * One partition per shard, read on the executors into minibatches, without the records
+   * {@code heldOut} excludes (null: none; {@link #excluded}).
+   */
+  private static JavaRDD<DataSet> shardRdd(JavaSparkContext sc, ShardCatalog catalog,
+      int batchSize, Broadcast<int[]> heldOut, int period) {
     List<String> paths = new ArrayList<>();
     for (Path p : catalog.shards()) {
       paths.add(p.toString());
@@ -48,7 +57,8 @@ public final class ShardMinibatches {
       Dl4jWorkarounds.apply();
       List<String> mine = new ArrayList<>();
       it.forEachRemaining(mine::add);
-      return iterator(mine, format, conf.value().get(), rows, cols, batchSize);
+      return new BatchIterator(mine, format, conf.value().get(), rows, cols, batchSize,
+          heldOut == null ? null : heldOut.value(), period);
     };
     return sc.parallelize(paths, paths.size()).mapPartitions(toBatches);
   }
@@ -81,26 +91,7 @@ public final class ShardMinibatches {
    */
   public static JavaRDD<DataSet> rddWithout(JavaSparkContext sc, ShardCatalog catalog,
       int batchSize, Broadcast<int[]> heldOut, int period) {
-    List<String> paths = new ArrayList<>();
-    for (Path p : catalog.shards()) {
-      paths.add(p.toString());
-    }
-    Manifest m = catalog.manifest();
-    // a broadcast: the RDD's lineage travels with every task of every averaging round, and a
-    // Hadoop configuration written into it costs ~1,000 GZIP streams each way per task
-    Broadcast<SerializableHadoopConf> conf =
-        sc.broadcast(new SerializableHadoopConf(sc.hadoopConfiguration()));
-    ShardFormat format = m.shardFormat();
-    int rows = m.rows();
-    int cols = m.cols();
-    FlatMapFunction<Iterator<String>, DataSet> toBatches = it -> {
-      Dl4jWorkarounds.apply();
-      List<String> mine = new ArrayList<>();
-      it.forEachRemaining(mine::add);
-      return new BatchIterator(mine, format, conf.value().get(), rows, cols, batchSize,
-          heldOut.value(), period);
-    };
-    return sc.parallelize(paths, paths.size()).mapPartitions(toBatches);
+    return shardRdd(sc, catalog, batchSize, heldOut, period);
   }
 
   /** Builds one DataSet from {@code n} examples of flat arrays, starting at {@code offset}. */
