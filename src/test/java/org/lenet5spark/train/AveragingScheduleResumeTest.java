@@ -3,10 +3,11 @@ package org.lenet5spark.train;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.lenet5spark.testing.RunFiles.metrics;
+import static org.lenet5spark.testing.RunFiles.runJson;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,18 +54,6 @@ class AveragingScheduleResumeTest {
   private static CliRun ok(CliRun r) {
     assertEquals(ExitCodes.OK, r.code(), r.err());
     return r;
-  }
-
-  private static List<JsonNode> metrics(Path run) throws IOException {
-    List<JsonNode> out = new ArrayList<>();
-    for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
-      out.add(Json.mapper().readTree(line));
-    }
-    return out;
-  }
-
-  private static JsonNode runJson(Path run) throws IOException {
-    return Json.mapper().readTree(run.resolve("run.json").toFile());
   }
 
   private static void resumedRunEqualsUninterruptedOne(String dataPath) throws IOException {

@@ -5,19 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.lenet5spark.testing.RunFiles.sha256OfLines;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.Serializable;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -96,15 +94,6 @@ class ExpandedValidationSplitTest {
       }
     }
     return out;
-  }
-
-  private static String sha256OfLines(int[] sorted) throws Exception {
-    StringBuilder sb = new StringBuilder();
-    for (int i : sorted) {
-      sb.append(i).append('\n');
-    }
-    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-        .digest(sb.toString().getBytes(StandardCharsets.UTF_8)));
   }
 
   @Test

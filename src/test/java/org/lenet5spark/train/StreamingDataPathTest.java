@@ -2,10 +2,10 @@ package org.lenet5spark.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.lenet5spark.testing.RunFiles.metrics;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,14 +63,6 @@ class StreamingDataPathTest {
     assertEquals(ExitCodes.OK, r.code(), r.err());
     System.out.println(out.getFileName() + ": " + r.out());
     return r;
-  }
-
-  private static List<JsonNode> metrics(Path run) throws IOException {
-    List<JsonNode> out = new ArrayList<>();
-    for (String line : Files.readAllLines(run.resolve("metrics.jsonl"))) {
-      out.add(Json.mapper().readTree(line));
-    }
-    return out;
   }
 
   private static String dataPath(Path run) throws IOException {

@@ -5,18 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.lenet5spark.testing.RunFiles.sha256OfLines;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.Serializable;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
@@ -67,15 +65,6 @@ class ValidationSplitTest {
   private static ShardCatalog trainCatalog() throws IOException {
     return ShardCatalog.open(new org.apache.hadoop.fs.Path(data.toUri()), "train",
         new Configuration());
-  }
-
-  private static String sha256OfLines(int[] sorted) throws Exception {
-    StringBuilder sb = new StringBuilder();
-    for (int i : sorted) {
-      sb.append(i).append('\n');
-    }
-    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-        .digest(sb.toString().getBytes(StandardCharsets.UTF_8)));
   }
 
   @Test
