@@ -95,7 +95,8 @@ class FusedAdamTest {
     assertEquals(FusedAdam.class, o.newUpdater(LeNet5.Kernels.FUSED).getClass());
     // a stock model must restore with DL4J alone: its configuration names DL4J's Adam
     assertEquals(Adam.class, o.newUpdater(LeNet5.Kernels.STOCK).getClass());
-    assertEquals(2e-3, ((Adam) o.newUpdater(LeNet5.Kernels.STOCK)).getLearningRate());
+    assertEquals(org.lenet5spark.train.TrainOptions.DEFAULT_LEARNING_RATE,
+        ((Adam) o.newUpdater(LeNet5.Kernels.STOCK)).getLearningRate());
   }
 
   @Test
