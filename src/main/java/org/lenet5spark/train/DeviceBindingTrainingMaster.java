@@ -68,7 +68,9 @@ public final class DeviceBindingTrainingMaster extends ParameterAveragingTrainin
       ResourceProfile gpuProfile) {
     super(builder);
     this.binder = binder;
-    this.bindings = sc.sc().collectionAccumulator("lenet5.deviceBindings");
+    // unnamed: a named one would ride, with every binding of the run so far, on every task's
+    // end event (TrainLossHook#unnamed)
+    this.bindings = TrainLossHook.unnamed(sc, new CollectionAccumulator<>());
     this.gpuProfile = gpuProfile;
   }
 
