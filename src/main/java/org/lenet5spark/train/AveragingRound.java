@@ -55,6 +55,19 @@ final class AveragingRound {
   }
 
   /**
+   * Whether Spark's {@code treeAggregate} of {@code partitions} results at {@code depth} is flat:
+   * the same test as Spark's (its loop adds a level of partial sums on the executors while
+   * {@code n > scale + ceil(n / scale)}, {@code scale = max(ceil(n^(1/depth)), 2)}). When it is,
+   * DL4J's round already sends every worker's result to the driver, so this one-job round sends
+   * the same bytes; when it is not (from 6 workers at the default depth 2), the tree's level
+   * spares the driver most of the results (docs/SCALING.md), and DL4J's round is kept.
+   */
+  static boolean flat(int partitions, int depth) {
+    int scale = Math.max((int) Math.ceil(Math.pow(partitions, 1.0 / depth)), 2);
+    return partitions <= scale + Math.ceil((double) partitions / scale);
+  }
+
+  /**
    * Runs {@code workerFunction} on every partition of {@code split} in one Spark job and adds
    * the partitions' results in partition order.
    *

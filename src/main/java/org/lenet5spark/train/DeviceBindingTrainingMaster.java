@@ -51,7 +51,9 @@ import org.slf4j.LoggerFactory;
  * its Export approach, {@link #doIterationPaths}) runs as one Spark job through
  * {@link AveragingRound} instead of DL4J's {@code mapPartitions} + {@code treeAggregate}: no
  * closure cleaning per round, the results added in partition order, and then exactly DL4J's
- * steps after its aggregation ({@link #applyAverage}); {@link AveragingRound} attaches the GPU
+ * steps after its aggregation ({@link #applyAverage}); as long as DL4J's tree would be flat
+ * anyway (up to 5 workers at the default depth 2; {@link AveragingRound#flat}), beyond which
+ * DL4J's tree aggregation is kept; {@link AveragingRound} attaches the GPU
  * profile. A {@code ComputationGraph} or MultiDataSets keep DL4J's own round, which hands the
  * workers' results to {@link #processResults}: the profile is attached to that RDD of results.
  */
@@ -155,10 +157,18 @@ public final class DeviceBindingTrainingMaster extends ParameterAveragingTrainin
     return data;
   }
 
-  /** Runs the round's job, then averages its sum into the network. */
+  /**
+   * Runs the round's job, then averages its sum into the network; with more workers than a flat
+   * tree aggregation takes ({@link AveragingRound#flat}), DL4J's own aggregation of the same
+   * worker function instead.
+   */
   private <T> void averageRound(SparkDl4jMultiLayer network, JavaRDD<T> data,
       FlatMapFunction<Iterator<T>, ParameterAveragingTrainingResult> workerFunction,
       int splitNum, int numSplits) {
+    if (!AveragingRound.flat(data.getNumPartitions(), aggregationDepth)) {
+      processResults(network, null, data.mapPartitions(workerFunction), splitNum, numSplits);
+      return;
+    }
     if (collectTrainingStats) {
       stats.logAggregateStartTime();
     }

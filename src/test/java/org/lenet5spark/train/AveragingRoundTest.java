@@ -56,7 +56,10 @@ import org.nd4j.linalg.learning.config.Adam;
  *   <li>a round is one Spark job of one stage, named after {@link AveragingRound}, and Spark's
  *       {@code ClosureCleaner} cleans nothing in it: its debug log, captured while the rounds
  *       run, shows only "Expected a closure" for the named task function, where DL4J's round
- *       (run through a subclass of its master, as the control) makes it clean closures.</li>
+ *       (run through a subclass of its master, as the control) makes it clean closures;</li>
+ *   <li>{@link AveragingRound#flat} says what Spark's {@code treeAggregate} does (one stage
+ *       or more, seen by a listener, for 1-12 partitions at depths 1-3), and with six workers
+ *       at depth 2, where the tree has a level, the master keeps DL4J's round.</li>
  * </ul>
  */
 class AveragingRoundTest {
@@ -214,6 +217,31 @@ class AveragingRoundTest {
     List<String> cleaned = captureDebug(CLEANER, () -> dl4j.round(other, split));
     assertTrue(cleaned.stream().anyMatch(l -> l.contains("Cleaning")), "DL4J's round: "
         + cleaned);
+  }
+
+  @Test
+  void theRoundIsOneJobOnlyWhereSparksTreeAggregationIsFlat() throws Exception {
+    // the mirror of Spark's test: a flat treeAggregate is one stage, a deeper one two or more
+    for (int depth = 1; depth <= 3; depth++) {
+      for (int n = 1; n <= 12; n++) {
+        List<Integer> values = new ArrayList<>();
+        for (int i = 0; i < 2 * n; i++) {
+          values.add(i);
+        }
+        JavaRDD<Integer> rdd = sc.parallelize(values, n);
+        final int d = depth;
+        captureDebug(CLEANER, () -> rdd.treeAggregate(0, Integer::sum, Integer::sum, d));
+        assertEquals(AveragingRound.flat(n, depth), STAGES.size() == 1,
+            n + " partitions, depth " + depth + ": " + STAGES);
+      }
+    }
+    // six workers at depth 2: DL4J's tree aggregation is kept
+    JavaRDD<DataSet> split = sc.parallelize(batches.subList(0, 6), 6);
+    DeviceBindingTrainingMaster master = ours(6);
+    SparkDl4jMultiLayer spark = new SparkDl4jMultiLayer(sc, network(), master);
+    captureDebug(CLEANER, () -> master.doIteration(spark, split, 1, 1));
+    assertTrue(STAGES.size() >= 2 && STAGES.stream().allMatch(s -> s.contains("treeAggregate")),
+        "six workers: " + STAGES);
   }
 
   /** DL4J's master with its own round reachable from the test. */
