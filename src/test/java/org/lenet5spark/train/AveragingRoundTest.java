@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -32,6 +33,7 @@ import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.lenet5spark.data.IdxReader;
 import org.lenet5spark.data.ShardMinibatches;
 import org.lenet5spark.model.LeNet5;
@@ -49,7 +51,8 @@ import org.nd4j.linalg.learning.config.Adam;
  * <ul>
  *   <li>two workers: after an epoch of 12 rounds the parameters, the updater state and the score
  *       are equal to the bit to those of a plain DL4J master built from the same settings (adding
- *       two results commutes, so the order cannot matter);</li>
+ *       two results commutes, so the order cannot matter), with DL4J's Direct approach and with
+ *       its Export approach (minibatches saved to files, {@code doIterationPaths});</li>
  *   <li>four workers: equal within float rounding to DL4J's (which adds in the order the tasks
  *       finish), and equal to the bit between two runs of the new round (it adds in partition
  *       order);</li>
@@ -95,7 +98,7 @@ class AveragingRoundTest {
 
   /** The first {@code count} minibatches of 32 of real MNIST's training set, pixels / 255. */
   static List<DataSet> realMinibatches(int count) throws IOException {
-    java.nio.file.Path dir = RealMnist.dir();
+    Path dir = RealMnist.dir();
     Configuration conf = new Configuration();
     IdxReader.Images images = IdxReader.readImages(new org.apache.hadoop.fs.Path(
         dir.resolve("train-images-idx3-ubyte").toString()), conf, 28, 28);
@@ -119,6 +122,11 @@ class AveragingRoundTest {
 
   /** The job's settings (TrainingMasters) with {@code workers} workers and period 2. */
   private static ParameterAveragingTrainingMaster.Builder settings(int workers) {
+    return settings(workers, RDDTrainingApproach.Direct);
+  }
+
+  private static ParameterAveragingTrainingMaster.Builder settings(int workers,
+      RDDTrainingApproach approach) {
     return new ParameterAveragingTrainingMaster.Builder(workers, BATCH)
         .batchSizePerWorker(BATCH)
         .averagingFrequency(2)
@@ -127,7 +135,7 @@ class AveragingRoundTest {
         .saveUpdater(true)
         .rngSeed(5)
         .storageLevel(StorageLevel.MEMORY_ONLY())
-        .rddTrainingApproach(RDDTrainingApproach.Direct)
+        .rddTrainingApproach(approach)
         .repartionData(Repartition.NumPartitionsWorkersDiffers);
   }
 
@@ -168,6 +176,19 @@ class AveragingRoundTest {
     assertEquals(dl4j.score(), mine.score(), 0.0, "score");
     assertEquals(dl4j.getLayerWiseConfigurations().getIterationCount(),
         mine.getLayerWiseConfigurations().getIterationCount(), "iteration count");
+  }
+
+  @Test
+  void exportApproachWithTwoWorkersGivesDl4jsModelToTheBit(@TempDir Path tmp) {
+    MultiLayerNetwork dl4j = trainEpoch(settings(2, RDDTrainingApproach.Export)
+        .exportDirectory(tmp.resolve("dl4j").toUri().toString()).build(), 2);
+    MultiLayerNetwork mine = trainEpoch(new DeviceBindingTrainingMaster(
+        settings(2, RDDTrainingApproach.Export)
+            .exportDirectory(tmp.resolve("mine").toUri().toString()),
+        sc, Nd4jDeviceBinder.forNd4j(), null), 2);
+    assertFalse(Arrays.equals(params(network()), params(mine)), "training moved the model");
+    assertArrayEquals(params(dl4j), params(mine), "parameters");
+    assertArrayEquals(updaterState(dl4j), updaterState(mine), "Adam's state");
   }
 
   @Test
