@@ -12,6 +12,7 @@ import org.apache.spark.resource.ResourceProfile;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingResult;
 import org.deeplearning4j.spark.impl.paramavg.aggregator.ParameterAveragingAggregationTuple;
 import org.deeplearning4j.spark.impl.paramavg.aggregator.ParameterAveragingElementAddFunction;
+import org.deeplearning4j.spark.impl.paramavg.aggregator.ParameterAveragingElementCombineFunction;
 import scala.collection.JavaConverters;
 import scala.collection.immutable.Range;
 import scala.reflect.ClassTag;
@@ -23,8 +24,10 @@ import scala.runtime.BoxedUnit;
  * One parameter-averaging round as ONE Spark job: every partition of the round's split runs
  * DL4J's worker function (the same {@code ExecuteWorkerFlatMap} or
  * {@code ExecuteWorkerPathFlatMap} object DL4J would hand to {@code mapPartitions}) in a task of
- * {@link SparkContext#runJob}, the task returns its {@link ParameterAveragingTrainingResult}, and
- * the driver adds the results up in partition order with DL4J's own element-add function.
+ * {@link SparkContext#runJob}, the task returns its {@link ParameterAveragingTrainingResult} as
+ * DL4J's aggregation tuple (made by DL4J's element-add function, as {@code treeAggregate} does on
+ * the executor; the tuple is serializable with any Spark serializer, the result is not), and the
+ * driver adds the tuples up in partition order with DL4J's own combine function.
  * {@link DeviceBindingTrainingMaster#doIteration} uses it instead of DL4J's
  * {@code mapPartitions} + {@code treeAggregate}; what the master then does with the sum
  * (divide, set the parameters and updater state, score, statistics) is DL4J's.
@@ -48,8 +51,8 @@ import scala.runtime.BoxedUnit;
  * profile.
  */
 final class AveragingRound {
-  private static final ClassTag<ParameterAveragingTrainingResult> RESULT =
-      ClassTag$.MODULE$.apply(ParameterAveragingTrainingResult.class);
+  private static final ClassTag<ParameterAveragingAggregationTuple> TUPLE =
+      ClassTag$.MODULE$.apply(ParameterAveragingAggregationTuple.class);
 
   private AveragingRound() {
   }
@@ -89,18 +92,18 @@ final class AveragingRound {
     int n = stage.getNumPartitions();
     Results results = new Results(n);
     split.context().runJob(stage, new RunWorker<>(workerFunction), new Range(0, n, 1), results,
-        RESULT);
+        TUPLE);
     return results.sum();
   }
 
   /**
    * The task function: runs DL4J's worker function on the partition's minibatches and returns
-   * its one result (null if it returned none). A named class, so Spark's closure cleaner has
-   * nothing to do.
+   * its result as DL4J's aggregation tuple of one result; null when the partition did not train
+   * (no result, or a result without parameters: an empty partition). A named class, so Spark's
+   * closure cleaner has nothing to do.
    */
-  static final class RunWorker<T> extends
-      AbstractFunction2<TaskContext, scala.collection.Iterator<T>, ParameterAveragingTrainingResult>
-      implements Serializable {
+  static final class RunWorker<T> extends AbstractFunction2<TaskContext,
+      scala.collection.Iterator<T>, ParameterAveragingAggregationTuple> implements Serializable {
     private static final long serialVersionUID = 1L;
     private final FlatMapFunction<Iterator<T>, ParameterAveragingTrainingResult> workerFunction;
 
@@ -109,45 +112,50 @@ final class AveragingRound {
     }
 
     @Override
-    public ParameterAveragingTrainingResult apply(TaskContext task,
+    public ParameterAveragingAggregationTuple apply(TaskContext task,
         scala.collection.Iterator<T> partition) {
-      Iterator<ParameterAveragingTrainingResult> out;
       try {
-        out = workerFunction.call(JavaConverters.asJavaIterator(partition));
+        Iterator<ParameterAveragingTrainingResult> out =
+            workerFunction.call(JavaConverters.asJavaIterator(partition));
+        ParameterAveragingTrainingResult r = out.hasNext() ? out.next() : null;
+        if (r == null || r.getParameters() == null) {
+          return null;
+        }
+        return new ParameterAveragingElementAddFunction().call(null, r);
       } catch (RuntimeException e) {
         throw e;
       } catch (Exception e) {
         throw new IllegalStateException("DL4J worker failed: " + e.getMessage(), e);
       }
-      return out.hasNext() ? out.next() : null;
     }
   }
 
   /**
-   * The job's result handler, on the driver: keeps each partition's result at its partition
+   * The job's result handler, on the driver: keeps each partition's tuple at its partition
    * index (Spark calls it once per partition, under the job's lock).
    */
-  static final class Results extends AbstractFunction2<Object, ParameterAveragingTrainingResult,
+  static final class Results extends AbstractFunction2<Object, ParameterAveragingAggregationTuple,
       BoxedUnit> {
-    private final ParameterAveragingTrainingResult[] byPartition;
+    private final ParameterAveragingAggregationTuple[] byPartition;
 
     Results(int partitions) {
-      this.byPartition = new ParameterAveragingTrainingResult[partitions];
+      this.byPartition = new ParameterAveragingAggregationTuple[partitions];
     }
 
     @Override
-    public BoxedUnit apply(Object index, ParameterAveragingTrainingResult result) {
-      byPartition[(Integer) index] = result;
+    public BoxedUnit apply(Object index, ParameterAveragingAggregationTuple tuple) {
+      byPartition[(Integer) index] = tuple;
       return BoxedUnit.UNIT;
     }
 
-    /** The results that hold parameters, added in partition order with DL4J's add function. */
+    /** The partitions' tuples added in partition order with DL4J's combine function. */
     ParameterAveragingAggregationTuple sum() throws Exception {
-      ParameterAveragingElementAddFunction add = new ParameterAveragingElementAddFunction();
+      ParameterAveragingElementCombineFunction combine =
+          new ParameterAveragingElementCombineFunction();
       ParameterAveragingAggregationTuple sum = null;
-      for (ParameterAveragingTrainingResult r : byPartition) {
-        if (r != null && r.getParameters() != null) {
-          sum = add.call(sum, r);
+      for (ParameterAveragingAggregationTuple t : byPartition) {
+        if (t != null) {
+          sum = combine.call(sum, t);
         }
       }
       return sum;
