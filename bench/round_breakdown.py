@@ -3,8 +3,9 @@
 
 Usage: bench/round_breakdown.py EVENT_LOG [--skip-epochs 1]
 
-Each averaging round of DL4J's parameter averaging is one Spark job (the tree aggregation of the
-workers' results, "treeAggregate at ParameterAveragingTrainingMaster"). For the rounds after the
+Each averaging round of DL4J's parameter averaging is one Spark job: "runJob at AveragingRound"
+since round 6 of docs/performance.md, the tree aggregation of the workers' results ("treeAggregate
+at ParameterAveragingTrainingMaster") before. For the rounds after the
 skipped epochs (the first carries the JIT's warm-up) it prints the median and mean, in ms, of:
 driver between jobs (previous job's end to this job's submission: the previous round's
 processResults after its job, and this round's split, broadcast and job submission), job
@@ -13,8 +14,13 @@ resultSerializationTime, gettingResultTime, scheduler delay), and the last task'
 end. Run with -Dspark.eventLog.enabled=true -Dspark.eventLog.dir=file:DIR (LENET5_JAVA_OPTS).
 """
 import json
+import re
 import statistics
 import sys
+
+# the job of one averaging round: this project's (round 6) or DL4J's own (before)
+ROUND_JOB = re.compile(r"runJob at AveragingRound\.java"
+                       r"|treeAggregate at ParameterAveragingTrainingMaster")
 
 
 def main(argv):
@@ -56,8 +62,7 @@ def main(argv):
                 parts["scheduler_delay"] = max(0, dur - parts["deserialize"] - parts["run"]
                                                - parts["result_ser"] - getting)
                 tasks.setdefault(jid, []).append(parts)
-    train = [j for j in order if any("treeAggregate at ParameterAveragingTrainingMaster" in n
-                                     for n in jobs[j]["names"])]
+    train = [j for j in order if any(ROUND_JOB.search(n) for n in jobs[j]["names"])]
     # epochs start with DL4J's count of the training data ("count at ...TrainingMaster")
     epoch_starts = [j for j in order if any(n.startswith("count at") and "TrainingMaster" in n
                                             for n in jobs[j]["names"])]

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.TreeSet;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.util.AccumulatorV2;
 import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.LongAccumulator;
 import org.deeplearning4j.nn.api.Model;
@@ -34,6 +35,10 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  * minibatch it makes sure the worker's network has a {@link TrainAccuracyListener} and resets
  * it, after it adds the listener's counts to two long accumulators (integers: exact in any
  * order).
+ *
+ * <p>The three collection accumulators (losses, stages, non-finite reports) are unnamed
+ * ({@link #unnamed}), so Spark's task-end events do not carry the epoch's growing lists; the
+ * long counters (examples, correct, counted) keep their names and show in Spark's UI.
  */
 public final class TrainLossHook implements TrainingHook {
   private static final long serialVersionUID = 1L;
@@ -52,12 +57,24 @@ public final class TrainLossHook implements TrainingHook {
   private boolean reported;
 
   public TrainLossHook(JavaSparkContext sc) {
-    this.losses = sc.sc().collectionAccumulator("lenet5.train.losses");
+    this.losses = unnamed(sc, new CollectionAccumulator<>());
     this.examples = sc.sc().longAccumulator("lenet5.train.examples");
-    this.stages = sc.sc().collectionAccumulator("lenet5.train.stages");
-    this.nonFinite = sc.sc().collectionAccumulator("lenet5.train.nonFinite");
+    this.stages = unnamed(sc, new CollectionAccumulator<>());
+    this.nonFinite = unnamed(sc, new CollectionAccumulator<>());
     this.correct = sc.sc().longAccumulator("lenet5.train.correct");
     this.counted = sc.sc().longAccumulator("lenet5.train.counted");
+  }
+
+  /**
+   * Registers {@code acc} with Spark without a name. Spark puts the value of every named
+   * accumulator a task updated into that task's end event and its stage's completed event, and
+   * its listeners (status store, event log) turn it into a string: for a collection that grows
+   * with the epoch, the whole list so far at every task's end (docs/performance.md, round 6).
+   * The driver reads an unnamed accumulator's value all the same.
+   */
+  static <A extends AccumulatorV2<?, ?>> A unnamed(JavaSparkContext sc, A acc) {
+    sc.sc().register(acc);
+    return acc;
   }
 
   /** Clears the totals (call on the driver before each epoch). */

@@ -27,8 +27,8 @@ import org.lenet5spark.testing.SparkTestContext;
  * validation split): 64 minibatches per epoch (32 per shard, the last one of 8 images), which
  * rounds of 2 x 2, 2 x 4 and 2 x 8 minibatches divide exactly. The number of averaging rounds each
  * epoch takes follows the schedule, counted from outside the job by a Spark listener (the stages
- * that average the workers' results, DL4J's {@code treeAggregate} in {@code
- * ParameterAveragingTrainingMaster}) and by the job's own loss hook, on the cached and on the
+ * that run the workers and average their results, the job of {@link AveragingRound}) and by
+ * the job's own loss hook, on the cached and on the
  * streaming data path; the streaming path still trains every example once per epoch.
  */
 class AveragingScheduleSparkTest {
@@ -80,7 +80,7 @@ class AveragingScheduleSparkTest {
         // the listener bus is asynchronous: let it deliver every event of the epoch
         sc.sc().listenerBus().waitUntilEmpty();
         long averagings = STAGES.stream()
-            .filter(s -> s.contains("treeAggregate at ParameterAveragingTrainingMaster"))
+            .filter(s -> s.contains("runJob at AveragingRound.java"))
             .count();
         System.out.println(name + " epoch " + epoch + ": " + averagings + " averagings, "
             + engine.roundsByEpoch().get(epoch) + " rounds by the hook, " + fit.examples()
