@@ -42,7 +42,9 @@ class LegacyManifestNameTest {
     for (String engine : List.of("local", "spark")) {
       Path run = tmp.resolve("run-" + engine);
       CliRun train = CliRun.of("train", "--engine", engine, "--data", data.toString(),
-          "--output", run.toString(), "--epochs", "1", "--seed", "7", "--master", "local[2]");
+          "--output", run.toString(), "--epochs", "1", "--seed", "7", "--master", "local[2]",
+          // 1,833 training images: at the default period 20 an epoch is one averaging round
+          "--averaging-frequency", "5");
       assertEquals(ExitCodes.OK, train.code(), engine + ": " + train.err());
       JsonNode epoch = Json.mapper().readTree(Files.readAllLines(run.resolve("metrics.jsonl"))
           .get(0));

@@ -27,7 +27,9 @@ import org.lenet5spark.testing.SmallData;
  * compares them with those. A spelling that differs (the control) is refused and changes nothing.
  * Those versions had no validation split: their checkpoints resume with {@code --validation 0}
  * (which records no split, as they did), and are refused with one (the default); their L2 was
- * 0, the default then, so they resume with {@code --l2 0}.
+ * 0, the default then, so they resume with {@code --l2 0}, and so are their learning rate, decay
+ * and averaging period ({@code --learning-rate 0.002 --lr-decay 0.8 --averaging-frequency 10},
+ * the defaults until issue 19).
  */
 class OldCheckpointTrajectoryTest {
   @TempDir
@@ -60,7 +62,8 @@ class OldCheckpointTrajectoryTest {
   private static String[] args(Path out, int epochs, String validation, String... extra) {
     List<String> a = new ArrayList<>(List.of("train", "--data", data.toString(), "--output",
         out.toString(), "--epochs", String.valueOf(epochs), "--seed", "5", "--validation",
-        validation, "--l2", "0"));
+        validation, "--l2", "0", "--learning-rate", "0.002", "--lr-decay", "0.8",
+        "--averaging-frequency", "10"));
     a.addAll(List.of(extra));
     return a.toArray(String[]::new);
   }
