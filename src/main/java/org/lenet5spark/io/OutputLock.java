@@ -224,11 +224,24 @@ public final class OutputLock implements AutoCloseable {
     } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
       return false;
     } catch (IOException e) {
-      if (fs.exists(file)) {
+      if (fs.exists(file) || anotherCreatorHoldsIt(e)) {
         return false;
       }
       throw e;
     }
+  }
+
+  /**
+   * Whether HDFS refused the create because another create of the same file is under way: its
+   * {@code AlreadyBeingCreatedException} (a {@code RemoteException}; also when both creators
+   * share one client, as two runs in one JVM do). The other creator wins the race, exactly as if
+   * its file already existed, even if a recovery deleted that file again before this check.
+   */
+  private static boolean anotherCreatorHoldsIt(IOException e) {
+    String alreadyBeingCreated = "org.apache.hadoop.hdfs.protocol.AlreadyBeingCreatedException";
+    return e instanceof org.apache.hadoop.ipc.RemoteException r
+        ? alreadyBeingCreated.equals(r.getClassName())
+        : e.getClass().getName().equals(alreadyBeingCreated);
   }
 
   private static Map<String, Object> describeSelf(String command, String token) {
