@@ -6,6 +6,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.updater.MultiLayerUpdater;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * DL4J's {@link MultiLayerUpdater} with a fix for how it recognises the network's own gradient.
@@ -17,10 +18,17 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * of the updater's time (docs/performance.md). When the gradient handed in is the network's
  * flattened gradient (same memory, same length), this updater passes the network's array itself,
  * so DL4J takes its standard path over the views it cached; the arithmetic is the same.
+ *
+ * <p>Being the one per-step hook that every engine's network trains through (the local engine,
+ * Spark's workers, the warm-up), it also flushes subnormal parameters and updater state to zero
+ * every {@link Subnormals#PERIOD} iterations, before the update, on ND4J's CPU backend
+ * ({@link Subnormals}: Java cannot set the CPU's flush-to-zero mode, and subnormal weights slow
+ * every step down).
  */
 public class FlatGradientUpdater extends MultiLayerUpdater {
   private static final long serialVersionUID = 1L;
   private long standardUpdates;
+  private transient Subnormals subnormals;
 
   /**
    * An updater for {@code net} over the updater state {@code state} (shared, not copied; null
@@ -33,6 +41,10 @@ public class FlatGradientUpdater extends MultiLayerUpdater {
   @Override
   public synchronized void update(Gradient gradient, int iteration, int epoch, int batchSize,
       LayerWorkspaceMgr workspaceMgr) {
+    if (iteration % Subnormals.PERIOD == 0 && subnormals() != null) {
+      subnormals.flush(getParams());
+      subnormals.flush(getStateViewArray());
+    }
     INDArray flat = getFlattenedGradientsView();
     Gradient g = gradient;
     if (flat != null && gradient instanceof DefaultGradient
@@ -41,6 +53,17 @@ public class FlatGradientUpdater extends MultiLayerUpdater {
       standardUpdates++;
     }
     super.update(g, iteration, epoch, batchSize, workspaceMgr);
+  }
+
+  /**
+   * The flush, on ND4J's CPU backend only: the CUDA backend's arrays live on the GPU, which
+   * computes with subnormal float32 values at full speed, and the flush reads through host memory.
+   */
+  private Subnormals subnormals() {
+    if (subnormals == null && Nd4j.getEnvironment().isCPU()) {
+      subnormals = new Subnormals();
+    }
+    return subnormals;
   }
 
   /** Updates that went through DL4J's standard path (for tests). */
