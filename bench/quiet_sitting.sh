@@ -22,34 +22,38 @@ new="--learning-rate 0.004 --lr-decay 0.7 --averaging-frequency 20"
 old="--learning-rate 0.002 --lr-decay 0.8 --averaging-frequency 10"
 pt_best="--batch-size 128 --learning-rate 4e-3 --lr-decay 0.7"
 log() { echo "$1 $(date -u +%T) load $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$work/times.txt"; }
+step() {  # step LOG COMMAND...: runs COMMAND with its output in WORK/LOG, stops on failure
+  local out="$work/$1"; shift
+  "$@" > "$out" 2>&1 || { echo "error: $1 failed (exit $?), see $out" >&2; exit 1; }
+}
 log start
-python3 "$here/time_to_accuracy.py" --data "$data" --work "$work/tta" --runs 3 --epochs 8 \
-  --job-args "$new" --pytorch-args "$pt_best" --json "$work/tta.json" > "$work/tta.md" 2>&1
+step tta.md python3 "$here/time_to_accuracy.py" --data "$data" --work "$work/tta" --runs 3 \
+  --epochs 8 --job-args "$new" --pytorch-args "$pt_best" --json "$work/tta.json"
 log "tta done"
-ROUND_AB_OUT="$work/round_ab" bash "$here/round_ab.sh" "$data" 2 "$base" "$root" \
-  > "$work/round_ab.txt" 2>&1
+ROUND_AB_OUT="$work/round_ab" step round_ab.txt bash "$here/round_ab.sh" "$data" 2 "$base" "$root"
 log "round_ab done"
-"$root/submit/local.sh" bench --input "$idx" --work "$work/bench-local" --suite scaling \
-  --averaging-frequency 20 --json "$work/scaling-local.json" > "$work/scaling-local.log" 2>&1
+step scaling-local.log "$root/submit/local.sh" bench --input "$idx" --work "$work/bench-local" \
+  --suite scaling --averaging-frequency 20 --json "$work/scaling-local.json"
 log "scaling local done"
-LENET5_EXECUTOR_MEMORY=2g bash "$here/scale-local-cluster.sh" --input "$idx" \
-  --work "$work/bench-lc" --suite scaling --averaging-frequency 20 \
-  --json "$work/scaling-lc.json" > "$work/scaling-lc.log" 2>&1
+LENET5_EXECUTOR_MEMORY=2g step scaling-lc.log bash "$here/scale-local-cluster.sh" \
+  --input "$idx" --work "$work/bench-lc" --suite scaling --averaging-frequency 20 \
+  --json "$work/scaling-lc.json"
 log "scaling local-cluster done"
 for i in 1 2; do
-  "$root/submit/local.sh" train --engine local --batch-size 64 --data "$data" \
-    --output "$work/local$i" --epochs 3 --validation 0 --seed "$i" --learning-rate 0.004 \
-    --lr-decay 0.7 > "$work/local$i.log" 2>&1
+  step "local$i.log" "$root/submit/local.sh" train --engine local --batch-size 64 \
+    --data "$data" --output "$work/local$i" --epochs 3 --validation 0 --seed "$i" \
+    --learning-rate 0.004 --lr-decay 0.7
 done
 log "local done"
-LENET5_DATA="$idx" "$root/submit/quickstart.sh" --out "$work/quickstart" > "$work/qs.log" 2>&1
+LENET5_DATA="$idx" step qs.log "$root/submit/quickstart.sh" --out "$work/quickstart"
 log "quickstart done"
 for i in 1 2 3; do
   "${LENET5_PYTHON:-/usr/bin/python3}" "$here/pytorch_lenet5.py" --data "$data" --epochs 8 \
     --seed "$i" --threads 2 --stop-at 0.99 --batch-size 64 --learning-rate 0.002 \
-    --lr-decay 0.8 > "$work/pt-default-s$i.json" 2> "$work/pt-default-s$i.err"
+    --lr-decay 0.8 > "$work/pt-default-s$i.json" 2> "$work/pt-default-s$i.err" \
+    || { echo "error: pytorch run $i failed, see $work/pt-default-s$i.err" >&2; exit 1; }
 done
 log "pytorch defaults done"
-python3 "$here/time_to_accuracy.py" --data "$data" --work "$work/tta-old" --runs 3 --epochs 8 \
-  --job-args "$old" --pytorch-args "$pt_best" --json "$work/tta-old.json" > "$work/tta-old.md" 2>&1
+step tta-old.md python3 "$here/time_to_accuracy.py" --data "$data" --work "$work/tta-old" \
+  --runs 3 --epochs 8 --job-args "$old" --pytorch-args "$pt_best" --json "$work/tta-old.json"
 log "tta-old done"

@@ -18,21 +18,25 @@ data=$1; idx=$2; work=$3; base=$4
 mkdir -p "$work"
 export OMP_NUM_THREADS=1
 log() { echo "$1 $(date -u +%T) load $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$work/times.txt"; }
+step() {  # step LOG COMMAND...: runs COMMAND with its output in WORK/LOG, stops on failure
+  local out="$work/$1"; shift
+  "$@" > "$out" 2>&1 || { echo "error: $1 failed (exit $?), see $out" >&2; exit 1; }
+}
 log start
 for build in head base; do
   home=$root; [[ $build == base ]] && home=$base
-  "$home/submit/local.sh" bench --input "$idx" --work "$work/bench-$build" --suite scaling \
-    --averaging-frequency 10 --json "$work/scaling-$build.json" > "$work/scaling-$build.log" 2>&1
+  step "scaling-$build.log" "$home/submit/local.sh" bench --input "$idx" \
+    --work "$work/bench-$build" --suite scaling --averaging-frequency 10 \
+    --json "$work/scaling-$build.json"
   log "scaling $build done"
 done
 for i in 1 2; do
-  "$root/submit/local.sh" train --engine local --batch-size 64 --data "$data" \
-    --output "$work/local$i" --epochs 3 --validation 0 --seed "$i" --learning-rate 0.002 \
-    --lr-decay 0.8 > "$work/local$i.log" 2>&1
+  step "local$i.log" "$root/submit/local.sh" train --engine local --batch-size 64 \
+    --data "$data" --output "$work/local$i" --epochs 3 --validation 0 --seed "$i" \
+    --learning-rate 0.002 --lr-decay 0.8
 done
 log "local done"
-python3 "$here/time_to_accuracy.py" --data "$data" --work "$work/tta" --runs 3 --epochs 7 \
-  --job-args "--learning-rate 0.002 --lr-decay 0.8 --averaging-frequency 10" \
-  --pytorch-args "--batch-size 64 --learning-rate 0.002 --lr-decay 0.8" \
-  --json "$work/tta.json" > "$work/tta.md" 2>&1
+step tta.md python3 "$here/time_to_accuracy.py" --data "$data" --work "$work/tta" --runs 3 \
+  --epochs 7 --job-args "--learning-rate 0.002 --lr-decay 0.8 --averaging-frequency 10" \
+  --pytorch-args "--batch-size 64 --learning-rate 0.002 --lr-decay 0.8" --json "$work/tta.json"
 log "tta done"
