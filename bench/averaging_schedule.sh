@@ -8,10 +8,12 @@
 #   e.g. bench/averaging_schedule.sh /tmp/mnist /tmp/ab 8 "1 2" 10 10,20,40,80
 # DATA: output of 'prepare' (full MNIST); WORK: a scratch folder (runs are overwritten; with
 # REUSE=1 a complete run of the same schedule, seed and epochs is kept and reported).
+# AVERAGING_SCHEDULE_ARGS: more train flags for every run, e.g. the seventh session's schedule
+# at a commit after d8602a5: "--learning-rate 0.002 --lr-decay 0.8".
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 if [[ $# -lt 5 ]]; then
-  sed -n '2,10p' "${BASH_SOURCE[0]}" >&2
+  sed -n '2,12p' "${BASH_SOURCE[0]}" >&2
   exit 2
 fi
 data="$1"; work="$2"; epochs="$3"; seeds="$4"; shift 4
@@ -34,8 +36,10 @@ for seed in $seeds; do
       continue
     fi
     echo "== seed $seed, --averaging-frequency $s ($(date -u +%H:%M:%S), $(uptime | sed 's/.*load/load/'))"
+    # shellcheck disable=SC2086
     "$here/../submit/local.sh" train --data "$data" --output "$run" --epochs "$epochs" \
-      --seed "$seed" --averaging-frequency "$s" --overwrite > "$run.log" 2>&1 \
+      --seed "$seed" --averaging-frequency "$s" ${AVERAGING_SCHEDULE_ARGS:-} --overwrite \
+      > "$run.log" 2>&1 \
       || { echo "run failed, see $run.log" >&2; exit 1; }
     tail -1 "$run.log"
   done
