@@ -21,11 +21,8 @@ export OMP_NUM_THREADS=1
 new="--learning-rate 0.004 --lr-decay 0.7 --averaging-frequency 20"
 old="--learning-rate 0.002 --lr-decay 0.8 --averaging-frequency 10"
 pt_best="--batch-size 128 --learning-rate 4e-3 --lr-decay 0.7"
-log() { echo "$1 $(date -u +%T) load $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$work/times.txt"; }
-step() {  # step LOG COMMAND...: runs COMMAND with its output in WORK/LOG, stops on failure
-  local out="$work/$1"; shift
-  "$@" > "$out" 2>&1 || { echo "error: $1 failed (exit $?), see $out" >&2; exit 1; }
-}
+# shellcheck source=bench/lib/sitting.sh
+source "$here/lib/sitting.sh"
 log start
 step tta.md python3 "$here/time_to_accuracy.py" --data "$data" --work "$work/tta" --runs 3 \
   --epochs 8 --job-args "$new" --pytorch-args "$pt_best" --json "$work/tta.json"

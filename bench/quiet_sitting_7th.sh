@@ -17,11 +17,8 @@ root="$(dirname "$here")"
 data=$1; idx=$2; work=$3; base=$4
 mkdir -p "$work"
 export OMP_NUM_THREADS=1
-log() { echo "$1 $(date -u +%T) load $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$work/times.txt"; }
-step() {  # step LOG COMMAND...: runs COMMAND with its output in WORK/LOG, stops on failure
-  local out="$work/$1"; shift
-  "$@" > "$out" 2>&1 || { echo "error: $1 failed (exit $?), see $out" >&2; exit 1; }
-}
+# shellcheck source=bench/lib/sitting.sh
+source "$here/lib/sitting.sh"
 log start
 for build in head base; do
   home=$root; [[ $build == base ]] && home=$base
