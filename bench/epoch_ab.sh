@@ -8,6 +8,10 @@
 #   bench/epoch_ab.sh DATA PAIRS EPOCHS CHECKOUT_A CHECKOUT_B [extra train options for both]
 # DATA is a folder written by `prepare`; results go to $EPOCH_AB_OUT (default /tmp/epoch-ab).
 set -euo pipefail
+if [[ $# -lt 5 ]]; then
+  echo "usage: bench/epoch_ab.sh DATA PAIRS EPOCHS CHECKOUT_A CHECKOUT_B [train options]" >&2
+  exit 2
+fi
 data=$1; pairs=$2; epochs=$3; a=$4; b=$5; shift 5
 dir=${EPOCH_AB_OUT:-/tmp/epoch-ab}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

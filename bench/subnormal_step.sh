@@ -6,6 +6,11 @@
 # IDX_DIR holds the unpacked train-images-idx3-ubyte and train-labels-idx1-ubyte (fetch writes
 # them); the project's jar must be built (mvn -o -DskipTests package).
 set -euo pipefail
+if [[ $# -lt 2 || ! -f $1 || ! -f $2/train-images-idx3-ubyte ]]; then
+  echo "usage: bench/subnormal_step.sh MODEL_ZIP IDX_DIR [STEPS] [BLOCKS] (a model.zip file and a" \
+    "folder with train-images-idx3-ubyte)" >&2
+  exit 2
+fi
 home=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$home/submit/lib/common.sh"
 ensure_built
